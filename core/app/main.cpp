@@ -1,0 +1,14 @@
+// gatehouse: one executable, subcommands (ARCHITECTURE.md).
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+
+int main(int argc, char** argv) {
+    CLI::App app{"Gatehouse: a Lua-scriptable RADIUS policy server for ISPs"};
+    app.require_subcommand(1);
+    app.add_subcommand("version", "Print the version")->callback([] {
+        std::printf("gatehouse %s\n", GH_VERSION);
+    });
+    CLI11_PARSE(app, argc, argv);
+    return 0;
+}

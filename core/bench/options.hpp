@@ -1,0 +1,2 @@
+#pragma once
+// Options of `gatehouse bench` (the RADIUS load generator).

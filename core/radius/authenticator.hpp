@@ -1,0 +1,27 @@
+#pragma once
+// Checking the authenticators of a decoded packet (RFC 2865 3, RFC 2866 3, RFC 5176 3.5,
+// RFC 2869 5.14, RFC 3579 3.2). Making them is PacketWriter's job.
+#include <cstdint>
+
+#include "core/crypto/md5.hpp"
+#include "core/radius/packet.hpp"
+
+namespace gatehouse::radius {
+
+enum class MaCheck : uint8_t { kAbsent, kValid, kInvalid };
+
+/// Message-Authenticator of a request (Access-Request and Status-Server hash their own
+/// authenticator; Accounting, CoA and Disconnect requests hash 16 zero octets in its place).
+MaCheck checkRequestMessageAuthenticator(const Packet& request, const crypto::SharedSecret& secret);
+/// Message-Authenticator of a response, hashed with the request's authenticator.
+MaCheck checkResponseMessageAuthenticator(const Packet& response, const uint8_t* request_auth,
+                                          const crypto::SharedSecret& secret);
+
+/// Accounting-Request, CoA-Request, Disconnect-Request: MD5(code+id+len+16 zeros+attrs+S).
+/// Always false for other codes.
+bool verifyRequestAuthenticator(const Packet& request, const crypto::SharedSecret& secret);
+/// Any response: MD5(code+id+len+request authenticator+attrs+S).
+bool verifyResponseAuthenticator(ByteSpan response, const uint8_t* request_auth,
+                                 const crypto::SharedSecret& secret);
+
+}  // namespace gatehouse::radius
