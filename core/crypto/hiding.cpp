@@ -13,10 +13,12 @@ void xorBlock(const SharedSecret& secret, const uint8_t* prev, size_t prev_len,
               const uint8_t* extra, size_t extra_len, const uint8_t* in, uint8_t* out) {
     Md5 h = secret.md5Prefix();
     h.update(prev, prev_len);
-    if (extra_len) h.update(extra, extra_len);
+    if (extra_len)
+        h.update(extra, extra_len);
     uint8_t b[16];
     h.finish(b);
-    for (size_t i = 0; i < 16; ++i) out[i] = in[i] ^ b[i];
+    for (size_t i = 0; i < 16; ++i)
+        out[i] = in[i] ^ b[i];
 }
 
 }  // namespace
@@ -52,7 +54,8 @@ Expected<size_t, HidingError> unhideUserPassword(ByteSpan hidden, const SharedSe
         xorBlock(secret, prev, 16, nullptr, 0, hidden.data() + off, out + off);
     }
     size_t len = hidden.size();
-    while (len > 0 && out[len - 1] == 0) --len;
+    while (len > 0 && out[len - 1] == 0)
+        --len;
     return len;
 }
 
@@ -68,7 +71,8 @@ Expected<size_t, HidingError> saltEncrypt(ByteSpan plain, const SharedSecret& se
     // P = length octet + data, zero padded to 16.
     uint8_t p[256] = {};
     p[0] = static_cast<uint8_t>(plain.size());
-    if (!plain.empty()) std::memcpy(p + 1, plain.data(), plain.size());
+    if (!plain.empty())
+        std::memcpy(p + 1, plain.data(), plain.size());
     uint8_t* c = out + 2;
     for (size_t off = 0; off + 2 < n; off += 16) {
         if (off == 0) {
@@ -82,10 +86,13 @@ Expected<size_t, HidingError> saltEncrypt(ByteSpan plain, const SharedSecret& se
 
 Expected<size_t, HidingError> saltDecrypt(ByteSpan value, const SharedSecret& secret,
                                           const uint8_t* request_auth, uint8_t* out) {
-    if (value.size() < 18 || (value.size() - 2) % 16 != 0) {
+    // Longer than any salted attribute can be: refuse before decrypting into p[256].
+    if (value.size() < 18 || (value.size() - 2) % 16 != 0 ||
+        value.size() > saltedSize(kMaxSaltedPlain)) {
         return unexpected(HidingError{HidingError::kBadLength, value.size()});
     }
-    if ((value[0] & 0x80) == 0) return unexpected(HidingError{HidingError::kBadSalt, value.size()});
+    if ((value[0] & 0x80) == 0)
+        return unexpected(HidingError{HidingError::kBadSalt, value.size()});
     const uint8_t* c = value.data() + 2;
     const size_t n = value.size() - 2;
     uint8_t p[256];
@@ -97,7 +104,8 @@ Expected<size_t, HidingError> saltDecrypt(ByteSpan value, const SharedSecret& se
         }
     }
     const size_t len = p[0];
-    if (len > n - 1) return unexpected(HidingError{HidingError::kBadInnerLength, len});
+    if (len > n - 1)
+        return unexpected(HidingError{HidingError::kBadInnerLength, len});
     std::memcpy(out, p + 1, len);
     return len;
 }

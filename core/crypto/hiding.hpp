@@ -25,9 +25,13 @@ inline constexpr size_t kMaxHiddenPassword = 128;
 inline constexpr size_t kMaxSaltedPlain = 240;  // 1 + 240 -> 256 > 253 - 2 - salt: see saltedSize
 
 /// Hidden length for a password of `len` octets: padded to 16, at least 16.
-constexpr size_t hiddenSize(size_t len) { return len == 0 ? 16 : (len + 15) / 16 * 16; }
+constexpr size_t hiddenSize(size_t len) {
+    return len == 0 ? 16 : (len + 15) / 16 * 16;
+}
 /// Salted value length: 2 salt octets + (1 length octet + len) padded to 16.
-constexpr size_t saltedSize(size_t len) { return 2 + (len + 1 + 15) / 16 * 16; }
+constexpr size_t saltedSize(size_t len) {
+    return 2 + (len + 1 + 15) / 16 * 16;
+}
 
 /// Writes hiddenSize(password.size()) octets to out.
 Expected<size_t, HidingError> hideUserPassword(ByteSpan password, const SharedSecret& secret,
@@ -39,8 +43,7 @@ Expected<size_t, HidingError> unhideUserPassword(ByteSpan hidden, const SharedSe
 
 /// Writes saltedSize(plain.size()) octets: salt (high bit forced on) + ciphertext.
 Expected<size_t, HidingError> saltEncrypt(ByteSpan plain, const SharedSecret& secret,
-                                          const uint8_t* request_auth, uint16_t salt,
-                                          uint8_t* out);
+                                          const uint8_t* request_auth, uint16_t salt, uint8_t* out);
 /// Writes the key/password (value.size() octets of room) and returns its length.
 Expected<size_t, HidingError> saltDecrypt(ByteSpan value, const SharedSecret& secret,
                                           const uint8_t* request_auth, uint8_t* out);

@@ -13,18 +13,27 @@ namespace gatehouse::crypto {
 static_assert(sizeof(MD5_CTX) <= 96, "Md5::state_ too small for MD5_CTX");
 
 namespace {
-MD5_CTX* ctx(unsigned char* state) { return reinterpret_cast<MD5_CTX*>(state); }
+MD5_CTX* ctx(unsigned char* state) {
+    return reinterpret_cast<MD5_CTX*>(state);
+}
 }  // namespace
 
-Md5::Md5() { MD5_Init(ctx(state_)); }
+Md5::Md5() {
+    MD5_Init(ctx(state_));
+}
 
-void Md5::update(const void* data, size_t len) { MD5_Update(ctx(state_), data, len); }
+void Md5::update(const void* data, size_t len) {
+    MD5_Update(ctx(state_), data, len);
+}
 
-void Md5::finish(uint8_t* out16) { MD5_Final(out16, ctx(state_)); }
+void Md5::finish(uint8_t* out16) {
+    MD5_Final(out16, ctx(state_));
+}
 
 Digest16 md5(std::initializer_list<ByteSpan> parts) {
     Md5 h;
-    for (ByteSpan p : parts) h.update(p);
+    for (ByteSpan p : parts)
+        h.update(p);
     return h.finish();
 }
 
@@ -38,9 +47,11 @@ HmacMd5Key::HmacMd5Key(ByteSpan key) {
         std::memcpy(block, key.data(), key.size());
     }
     uint8_t pad[64];
-    for (size_t i = 0; i < 64; ++i) pad[i] = block[i] ^ 0x36;
+    for (size_t i = 0; i < 64; ++i)
+        pad[i] = block[i] ^ 0x36;
     inner_.update(pad, sizeof(pad));
-    for (size_t i = 0; i < 64; ++i) pad[i] = block[i] ^ 0x5c;
+    for (size_t i = 0; i < 64; ++i)
+        pad[i] = block[i] ^ 0x5c;
     outer_.update(pad, sizeof(pad));
     OPENSSL_cleanse(block, sizeof(block));
     OPENSSL_cleanse(pad, sizeof(pad));
@@ -48,7 +59,8 @@ HmacMd5Key::HmacMd5Key(ByteSpan key) {
 
 void HmacMd5Key::mac(std::initializer_list<ByteSpan> parts, uint8_t* out16) const {
     Md5 in = inner_;
-    for (ByteSpan p : parts) in.update(p);
+    for (ByteSpan p : parts)
+        in.update(p);
     uint8_t inner_digest[16];
     in.finish(inner_digest);
     Md5 out = outer_;

@@ -22,6 +22,10 @@ NtHash hashNtPasswordHash(const NtHash& hash);
 /// Raw MD4 (needed by the two above; exposed for tests).
 std::array<uint8_t, 16> md4(ByteSpan data);
 
+/// RFC 2759 8.6 DesEncrypt (as in RFC 2433): spreads a 7-octet (56-bit) key over 8 octets,
+/// 7 key bits each, and sets the low bit of each octet for odd parity. Exposed for tests.
+std::array<uint8_t, 8> desKeyFrom7(const uint8_t* key7);
+
 /// RFC 2759 8.2: SHA1(peer challenge + authenticator challenge + user name)[0..8].
 /// user_name is the bare name: a "DOMAIN\" prefix is stripped here.
 std::array<uint8_t, 8> challengeHash(ByteSpan peer_challenge16, ByteSpan auth_challenge16,
@@ -46,9 +50,19 @@ enum class MsChapErrorCode : uint16_t {
     kChangingPassword = 709,
 };
 
+/// Why a verify function said no; the caller counts these, it never logs the response.
+enum class MsChapStatus : uint8_t {
+    kOk,
+    kBadLength,      // response not 50 octets, or challenge not 16 (v2) / 8 (v1) octets
+    kBadReserved,    // MS-CHAPv2: the 8 reserved octets are not zero (RFC 2759 4)
+    kLmOnly,         // MS-CHAPv1: flags bit 0 clear, i.e. only an LM-Response was sent
+    kWrongResponse,  // well formed, but the NT-Response does not match the password
+};
+
 /// Outcome of checking an MS-CHAPv2 exchange carried in RADIUS.
 struct MsChapV2Result {
     bool ok = false;
+    MsChapStatus status = MsChapStatus::kBadLength;
     /// MS-CHAP2-Success value: ident + "S=<40 hex>" (43 octets). Only when ok.
     std::string success;
     /// MPPE start keys for MS-MPPE-Send-Key / Recv-Key (server's view, RFC 3079 3.5). Only when ok.
@@ -58,12 +72,15 @@ struct MsChapV2Result {
 
 /// Checks MS-CHAP2-Response (50 octets: ident, flags, peer challenge 16, reserved 8,
 /// NT-Response 24) against MS-CHAP-Challenge (16 octets). Malformed sizes give ok=false.
+/// The reserved octets must be zero (RFC 2759 4, RFC 2548 2.3.2); the flags octet is ignored:
+/// it enters no computation, and refusing a NAS that copies MS-CHAPv1 flags gains nothing.
 MsChapV2Result verifyMsChapV2(ByteSpan ms_chap2_response, ByteSpan ms_chap_challenge,
                               std::string_view user_name, const NtHash& hash);
 
 /// Outcome of checking MS-CHAPv1.
 struct MsChapV1Result {
     bool ok = false;
+    MsChapStatus status = MsChapStatus::kBadLength;
     /// MS-CHAP-MPPE-Keys plaintext (24 octets before hiding): 8 LM-key octets (zero: no LM
     /// hash is kept) + 16 octets NT key (the PasswordHashHash). Only when ok.
     std::array<uint8_t, 24> mppe_keys{};
@@ -76,17 +93,36 @@ MsChapV1Result verifyMsChapV1(ByteSpan ms_chap_response, ByteSpan ms_chap_challe
                               const NtHash& hash);
 
 /// MS-CHAP-Error value: ident + "E=<code> R=<retry> C=<32 hex new challenge> V=3 M=<text>".
-std::string msChapError(uint8_t ident, MsChapErrorCode code, bool retry,
-                        ByteSpan new_challenge16, std::string_view message);
+/// C= is lowercase hex of new_challenge16 (as FreeRADIUS writes it); V=3 is the MS-CHAPv2
+/// password-change version (RFC 2759 6).
+std::string msChapError(uint8_t ident, MsChapErrorCode code, bool retry, ByteSpan new_challenge16,
+                        std::string_view message);
 
 /// RFC 3079 3.4 / 3.5: master key and the 16-octet start keys, server's point of view
 /// (send = Magic3 "receive key on the client side", recv = Magic2).
 std::array<uint8_t, 16> mppeMasterKey(const NtHash& password_hash_hash,
                                       const Response24& nt_response);
+/// RFC 3079 3.4 GetAsymmetricStartKey. key_len is 8 (40/56-bit) or 16 (128-bit); larger values
+/// are clamped to 16 and the octets past key_len are zero. server_send picks Magic3 (the
+/// server's send key, MS-MPPE-Send-Key), otherwise Magic2 (MS-MPPE-Recv-Key).
 std::array<uint8_t, 16> mppeStartKey(const std::array<uint8_t, 16>& master_key, size_t key_len,
                                      bool server_send);
-/// RFC 3079 3.1/3.2 GetNewKeyFromSHA and the 40/56-bit reductions (for tests and NAS code).
+/// RFC 3079 3.1/3.2/3.3 GetNewKeyFromSHA, without reduction: SHA1(start + pad1 + session +
+/// pad2)[0..key_len]; key_len clamped to 16, octets past key_len zero. RADIUS sends start keys;
+/// this and the reductions below are for tests and NAS-side code.
 std::array<uint8_t, 16> mppeNewKey(const std::array<uint8_t, 16>& start_key,
                                    const std::array<uint8_t, 16>& session_key, size_t key_len);
+
+/// MPPE key strength: 40 and 56-bit keys are both 8 octets and differ only in reduction.
+enum class MppeStrength : uint8_t { k40Bit, k56Bit, k128Bit };
+constexpr size_t mppeKeyLength(MppeStrength s) {
+    return s == MppeStrength::k128Bit ? 16 : 8;
+}
+/// RFC 3079 3.1/3.2: a 40-bit key gets d1 26 9e in its first 3 octets, a 56-bit key d1 in its
+/// first; 128-bit keys are unchanged.
+void mppeReduceKey(std::array<uint8_t, 16>& key, MppeStrength strength);
+/// The first session key of RFC 3079 3.1-3.3: GetNewKeyFromSHA(start, start) then reduction.
+std::array<uint8_t, 16> mppeInitialSessionKey(const std::array<uint8_t, 16>& start_key,
+                                              MppeStrength strength);
 
 }  // namespace gatehouse::crypto

@@ -13,7 +13,9 @@ namespace gatehouse {
 using Bytes = std::vector<uint8_t>;
 using ByteSpan = std::span<const uint8_t>;
 
-inline uint16_t loadBe16(const uint8_t* p) { return static_cast<uint16_t>((p[0] << 8) | p[1]); }
+inline uint16_t loadBe16(const uint8_t* p) {
+    return static_cast<uint16_t>((p[0] << 8) | p[1]);
+}
 inline uint32_t loadBe32(const uint8_t* p) {
     return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
 }
@@ -56,7 +58,8 @@ inline std::string toHex(ByteSpan b) {
 
 /// Parses hex; spaces, newlines and an optional leading "0x" are ignored. nullopt on bad input.
 inline std::optional<Bytes> fromHex(std::string_view text) {
-    if (text.starts_with("0x") || text.starts_with("0X")) text.remove_prefix(2);
+    if (text.starts_with("0x") || text.starts_with("0X"))
+        text.remove_prefix(2);
     Bytes out;
     int hi = -1;
     for (char c : text) {
@@ -79,7 +82,8 @@ inline std::optional<Bytes> fromHex(std::string_view text) {
             hi = -1;
         }
     }
-    if (hi >= 0) return std::nullopt;
+    if (hi >= 0)
+        return std::nullopt;
     return out;
 }
 

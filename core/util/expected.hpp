@@ -11,13 +11,13 @@ namespace gatehouse {
 
 template <class E>
 class Unexpected {
-public:
+  public:
     explicit Unexpected(E error) : error_(std::move(error)) {}
     E& error() & { return error_; }
     const E& error() const& { return error_; }
     E&& error() && { return std::move(error_); }
 
-private:
+  private:
     E error_;
 };
 
@@ -28,13 +28,11 @@ Unexpected<std::decay_t<E>> unexpected(E&& error) {
 
 template <class T, class E>
 class [[nodiscard]] Expected {
-public:
+  public:
     using value_type = T;
     using error_type = E;
 
-    Expected()
-        requires std::is_default_constructible_v<T>
-        : v_(std::in_place_index<0>) {}
+    Expected() requires std::is_default_constructible_v<T> : v_(std::in_place_index<0>) {}
     Expected(const T& value) : v_(std::in_place_index<0>, value) {}
     Expected(T&& value) : v_(std::in_place_index<0>, std::move(value)) {}
     template <class G>
@@ -62,17 +60,18 @@ public:
         return has_value() ? std::get<0>(v_) : static_cast<T>(std::forward<U>(fallback));
     }
 
-private:
+  private:
     // value() on an error is a programming error: abort rather than throw (hot-path code).
     void check() const {
-        if (!has_value()) std::abort();
+        if (!has_value())
+            std::abort();
     }
     std::variant<T, E> v_;
 };
 
 template <class E>
 class [[nodiscard]] Expected<void, E> {
-public:
+  public:
     using value_type = void;
     using error_type = E;
 
@@ -85,12 +84,13 @@ public:
     bool has_value() const { return !error_.has_value(); }
     explicit operator bool() const { return has_value(); }
     void value() const {
-        if (error_) std::abort();
+        if (error_)
+            std::abort();
     }
     E& error() & { return *error_; }
     const E& error() const& { return *error_; }
 
-private:
+  private:
     std::optional<E> error_;
 };
 
