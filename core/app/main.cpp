@@ -3,12 +3,18 @@
 
 #include <cstdio>
 
+#include "core/app/commands.hpp"
+#include "core/bench/command.hpp"
+
 int main(int argc, char** argv) {
     CLI::App app{"Gatehouse: a Lua-scriptable RADIUS policy server for ISPs"};
     app.require_subcommand(1);
     app.add_subcommand("version", "Print the version")->callback([] {
         std::printf("gatehouse %s\n", GH_VERSION);
     });
+    gatehouse::app::addDictCommand(app);
+    gatehouse::app::addDecodeCommand(app);
+    gatehouse::bench::addBenchCommand(app);
     CLI11_PARSE(app, argc, argv);
     return 0;
 }

@@ -1,0 +1,12 @@
+#pragma once
+// Registration of the operator subcommands that live in core/app/.
+#include <CLI/CLI.hpp>
+
+namespace gatehouse::app {
+
+/// `gatehouse dict check FILE...` and `gatehouse dict show NAME`.
+void addDictCommand(CLI::App& app);
+/// `gatehouse decode [--secret S] [--request-auth HEX] HEX`: a packet as radclient would print it.
+void addDecodeCommand(CLI::App& app);
+
+}  // namespace gatehouse::app
