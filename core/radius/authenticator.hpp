@@ -24,4 +24,13 @@ bool verifyRequestAuthenticator(const Packet& request, const crypto::SharedSecre
 bool verifyResponseAuthenticator(ByteSpan response, const uint8_t* request_auth,
                                  const crypto::SharedSecret& secret);
 
+/// The primitives behind the checks, shared with PacketWriter. `wire` is exactly Length octets.
+/// HMAC-MD5 of `wire` with `auth` in the authenticator field and the 16 octets at
+/// `ma_value_offset` taken as zeros; nothing is copied.
+void computeMessageAuthenticator(ByteSpan wire, size_t ma_value_offset, const uint8_t* auth,
+                                 const crypto::SharedSecret& secret, uint8_t* out16);
+/// MD5(code+id+len + auth + attrs + S).
+void computePacketAuthenticator(ByteSpan wire, const uint8_t* auth,
+                                const crypto::SharedSecret& secret, uint8_t* out16);
+
 }  // namespace gatehouse::radius
