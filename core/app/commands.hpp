@@ -8,5 +8,7 @@ namespace gatehouse::app {
 void addDictCommand(CLI::App& app);
 /// `gatehouse decode [--secret S] [--request-auth HEX] HEX`: a packet as radclient would print it.
 void addDecodeCommand(CLI::App& app);
+/// `gatehouse policy check|test|eval|replay` (core/app/policy_command.cpp).
+void addPolicyCommand(CLI::App& app);
 
 }  // namespace gatehouse::app

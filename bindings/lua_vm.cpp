@@ -1,0 +1,167 @@
+#include "bindings/lua_vm.hpp"
+
+#include <luajit.h>
+
+#include <ctime>
+#include <iostream>
+#include <new>
+#include <string>
+
+#include "bindings/budget.hpp"
+#include "bindings/object.hpp"
+#include "bindings/reply.hpp"
+#include "bindings/request.hpp"
+#include "bindings/sandbox.hpp"
+#include "bindings/subscriber.hpp"
+
+namespace gatehouse::bindings {
+namespace {
+
+/// log.info(...) / log.warn(...): the arguments joined by spaces, with the caller's file:line.
+template <LogLevel kLevel>
+int luaLog(lua_State* L) {
+    VmState& st = vmState(L);
+    int n = lua_gettop(L);
+    std::string message;
+    for (int i = 1; i <= n; ++i) {
+        if (i > 1) {
+            message.push_back(' ');
+        }
+        if (lua_type(L, i) == LUA_TSTRING || lua_type(L, i) == LUA_TNUMBER) {
+            size_t len = 0;
+            const char* s = lua_tolstring(L, i, &len);  // numbers convert in a copy below
+            message.append(s, len);
+        } else if (lua_isnil(L, i)) {
+            message += "nil";
+        } else if (lua_isboolean(L, i)) {
+            message += lua_toboolean(L, i) ? "true" : "false";
+        } else {
+            message += luaL_typename(L, i);
+        }
+    }
+    std::string where = "?";
+    lua_Debug ar;
+    if (lua_getstack(L, 1, &ar) != 0 && lua_getinfo(L, "Sl", &ar) != 0) {
+        where = std::string(ar.short_src) + ":" + std::to_string(ar.currentline);
+    }
+    if (st.log != nullptr) {
+        st.log->write(kLevel, where, message);
+    }
+    return 0;
+}
+
+int luaNow(lua_State* L) {
+    lua_pushnumber(L, static_cast<lua_Number>(vmState(L).now));
+    return 1;
+}
+
+void installPolicyApi(lua_State* L, VmState& st) {
+    lua_newtable(L);
+    st.name_cache = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_newtable(L);
+    st.call_cache = luaL_ref(L, LUA_REGISTRYINDEX);
+    registerRequest(L, st);
+    registerModelObjects(L, st);
+    registerDecisions(L, st);
+    lua_createtable(L, 0, 2);
+    pushFunction(L, st, thunk<luaLog<LogLevel::kInfo>>);
+    lua_setfield(L, -2, "info");
+    pushFunction(L, st, thunk<luaLog<LogLevel::kWarn>>);
+    lua_setfield(L, -2, "warn");
+    lua_setglobal(L, "log");
+    pushFunction(L, st, luaNow);
+    lua_setglobal(L, "now");
+}
+
+}  // namespace
+
+VmState& vmState(lua_State* L) {
+    return *static_cast<VmState*>(lua_touserdata(L, lua_upvalueindex(1)));
+}
+
+const char* entryName(Entry e) {
+    switch (e) {
+        case Entry::kNone: return "no call";
+        case Entry::kLoad: return "the top level";
+        case Entry::kAuthorize: return "authorize";
+        case Entry::kAccounting: return "accounting";
+        case Entry::kFup: return "fup";
+        case Entry::kCoaForTier: return "coa_for_tier";
+        case Entry::kTest: return "a test";
+    }
+    return "?";
+}
+
+int readOnlyError(lua_State* L) {
+    if (lua_type(L, 2) == LUA_TSTRING) {
+        return luaL_error(L, "attempt to set '%s' of a read-only %s", lua_tostring(L, 2),
+                          luaL_typename(L, 1));
+    }
+    return luaL_error(L, "attempt to modify a read-only %s", luaL_typename(L, 1));
+}
+
+void StderrLogSink::write(LogLevel level, std::string_view where, std::string_view message) {
+    int64_t second = static_cast<int64_t>(std::time(nullptr));
+    if (second != window_) {
+        if (dropped_in_window_ > 0) {
+            std::cerr << "policy.log.dropped lines=" << dropped_in_window_ << '\n';
+        }
+        window_ = second;
+        in_window_ = 0;
+        dropped_in_window_ = 0;
+    }
+    if (++in_window_ > kBurst) {
+        ++dropped_;
+        ++dropped_in_window_;
+        return;
+    }
+    std::cerr << (level == LogLevel::kWarn ? "policy.warn " : "policy.info ") << where << ": "
+              << message << '\n';
+}
+
+LuaVm::LuaVm(const VmOptions& options, const radius::Dictionary& dict)
+    : st_(std::make_unique<VmState>()) {
+    L_ = luaL_newstate();
+    if (L_ == nullptr) {
+        throw std::bad_alloc();
+    }
+    st_->dict = &dict;
+    st_->settings = &st_->default_settings;
+    installSandbox(L_, *st_, options);
+    installPolicyApi(L_, *st_);
+    // The count hook only fires in interpreted code: with the JIT on a compiled loop would
+    // run past the budget (measured on Debian's LuaJIT). Set last: opening the jit library
+    // switches the JIT on again.
+    luaJIT_setmode(L_, 0, LUAJIT_MODE_ENGINE | (options.jit ? LUAJIT_MODE_ON : LUAJIT_MODE_OFF));
+}
+
+LuaVm::~LuaVm() {
+    if (L_ != nullptr) {
+        lua_close(L_);
+    }
+}
+
+int loadChunk(lua_State* L, std::string_view source, std::string_view file) {
+    std::string chunk_name = "@" + std::string(file);
+    // LuaJIT bytecode starts with ESC ("\27LJ"); it bypasses the verifier, so only text loads.
+    if (!source.empty() && source[0] == '\x1b') {
+        lua_pushfstring(L, "%s:1: precompiled bytecode is refused", chunk_name.c_str() + 1);
+        return LUA_ERRSYNTAX;
+    }
+    return luaL_loadbufferx(L, source.data(), source.size(), chunk_name.c_str(), "t");
+}
+
+int protectedCall(lua_State* L, VmState& st, int nargs, int nresults) {
+    int fn = lua_gettop(L) - nargs;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, st.error_handler);
+    lua_insert(L, fn);
+    // The hook stays armed between calls (no Lua runs then): re-arming an armed hook only
+    // resets its count, while switching it off and on rebuilds LuaJIT's dispatch table, which
+    // cost ~600 instructions per call (callgrind).
+    armBudget(L, st.max_instructions);
+    int status = lua_pcall(L, nargs, nresults, fn);
+    lua_remove(L, fn);
+    return status;
+}
+
+}  // namespace gatehouse::bindings

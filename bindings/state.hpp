@@ -1,0 +1,125 @@
+#pragma once
+// The per-VM state every bridge function reaches through its first upvalue: which entry point
+// is running, the call generation that keeps stashed objects dead, the request's time and
+// settings, and where a decision goes. One per lua_State; only its owning thread touches it.
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "core/policy/decision.hpp"
+#include "core/policy/model.hpp"
+#include "core/radius/dictionary.hpp"
+
+struct lua_State;
+
+namespace gatehouse::bindings {
+
+enum class Entry : uint8_t { kNone, kLoad, kAuthorize, kAccounting, kFup, kCoaForTier, kTest };
+const char* entryName(Entry e);  // "authorize", "accounting", ... ("top level" for kLoad)
+
+enum class LogLevel : uint8_t { kInfo, kWarn };
+
+/// Where log.info/log.warn lines go; the server replaces the stderr default with its logger.
+class LogSink {
+public:
+    virtual ~LogSink() = default;
+    /// `where` is the policy file:line ("vendors/mikrotik.lua:12").
+    virtual void write(LogLevel level, std::string_view where, std::string_view message) = 0;
+};
+
+/// The default sink: stderr, at most kBurst lines per second per VM, the rest counted.
+class StderrLogSink : public LogSink {
+public:
+    static constexpr int kBurst = 20;
+    void write(LogLevel level, std::string_view where, std::string_view message) override;
+    uint64_t dropped() const { return dropped_; }
+
+private:
+    int64_t window_ = 0;
+    int in_window_ = 0;
+    uint64_t dropped_ = 0;
+    uint64_t dropped_in_window_ = 0;
+};
+
+class TestArena;  // testing.hpp
+
+/// Objects built as records: their fields live in a per-object metatable, so reading one is a
+/// table lookup inside LuaJIT instead of a call into C (subscriber.cpp).
+enum RecordKind : uint8_t { kRecordSubscriber, kRecordService, kRecordTier, kRecordUsage, kRecordKinds };
+inline constexpr int kMaxRecordFields = 24;
+
+/// Strings the bridge sets on every call, interned once per VM: pushing one is a registry read
+/// instead of hashing a C string (lua_setfield) each time.
+enum Key : uint8_t {
+    kKeyDecision,
+    kKeyReason,
+    kKeyReply,
+    kKeyIp,
+    kKeySessionTimeout,
+    kKeyIdleTimeout,
+    kKeyTier,
+    kKeyMschapError,
+    kKeyTags,
+    kValueAccept,
+    kValueReject,
+    kValueRecord,
+    kValueDiscard,
+    kKeyCount
+};
+
+struct VmState {
+    Entry entry = Entry::kNone;
+    /// Objects handed to Lua carry the generation of their call; it moves on when the call
+    /// ends, so a stashed object is recognised as dead without tracking it.
+    uint64_t generation = 1;
+    const radius::Dictionary* dict = nullptr;
+    const policy::Settings* settings = nullptr;  // never null during a call
+    policy::Settings default_settings;
+    int64_t now = 0;
+    LogSink* log = nullptr;
+    uint64_t max_instructions = 1000000;
+
+    // Where accept/reject/record/discard put their decision during the current call.
+    policy::Decision* decision = nullptr;
+    policy::AccountingDecision* accounting = nullptr;
+    const void* decision_table = nullptr;  // lua_topointer of the table the last decision returned
+
+    /// The source of a policy file ("vendors/mikrotik.lua"), or nullptr: what require() sees.
+    std::function<const std::string*(std::string_view file)> find_source;
+
+    TestArena* arena = nullptr;  // set while tests run (t.request & co. keep their objects there)
+
+    // Registry references, created once per VM (no per-call allocation of metatables).
+    int mt_request = -1;
+    int mt_subscriber = -1;
+    int mt_service = -1;
+    int mt_tier = -1;
+    int mt_usage = -1;
+    int mt_nas = -1;
+    int mt_settings = -1;
+    int mt_readonly = -1;  // metatable of read-only lists (__newindex raises)
+    int empty_table = -1;  // a read-only {}: the reply of accept() without one
+    int record_keys[kRecordKinds][kMaxRecordFields] = {};  // interned field names
+    int record_name[kRecordKinds] = {};                     // interned "subscriber", ...
+    int record_lazy_mt[kRecordKinds] = {};  // metatable of a record's field table (lazy fields)
+    int record_tostring[kRecordKinds] = {};
+    int meta_keys[4] = {};  // interned "__index", "__newindex", "__tostring", "__metatable"
+    int readonly_fn = -1;
+    int dead_mt = -1;     // what a record's metatable becomes when its call ends
+    int kill_list = -1;   // the records of this call, killed by endCall()
+    int kill_count = 0;
+    int keys[kKeyCount] = {};
+    int name_cache = -1;
+    int loaded = -1;         // require()'s module cache
+    int error_handler = -1;  // the lua_pcall message handler
+    /// Objects built during the call (sub.service, service.fup, ...), by the address of the C++
+    /// field, so a policy reading sub.service ten times builds it once. Emptied by endCall().
+    int call_cache = -1;
+    bool call_cache_used = false;   // attribute name -> lightuserdata AttrDef* (filled on first use)
+};
+
+/// The VmState of the running bridge function (upvalue 1 of every closure we register).
+VmState& vmState(lua_State* L);
+
+}  // namespace gatehouse::bindings

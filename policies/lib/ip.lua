@@ -1,0 +1,85 @@
+-- How a subscriber gets an IPv4 address. The policy only decides the rule; C++ carries it out
+-- after authorize() returns (it claims pool addresses asynchronously, never on the worker).
+--
+-- The rules, first match wins:
+--   1. sub.static_ip                          -> { static = "10.0.0.5" }   Framed-IP-Address
+--   2. an operator row Framed-IP-Address      -> { static = ... }          (radreply, ProxPanel)
+--   3. service.managed_pool                   -> { pool = "managed-1" }    Gatehouse claims a free
+--                                                address; the subscriber's last address first
+--                                                (sticky), so reconnects keep their IP
+--   4. an operator row Framed-Pool, else
+--      service.pool_name                      -> { nas_pool = "pppoe" }    Framed-Pool: the NAS
+--                                                allocates from its own pool
+--   5. nothing                                -> nil: the NAS decides
+-- A static_ip that is not a dotted-quad IPv4 address is skipped with a warning rather than
+-- sent: the reply would fail the dictionary check and reject the subscriber outright.
+local util = require("lib.util")
+
+local ip = {}
+
+-- True for a dotted-quad IPv4 address "a.b.c.d" with each part 0..255, no leading zeros.
+function ip.is_ipv4(s)
+  if type(s) ~= "string" then return false end
+  local a, b, c, d = s:match("^(%d+)%.(%d+)%.(%d+)%.(%d+)$")
+  if not a then return false end
+  for _, part in ipairs({ a, b, c, d }) do
+    if tonumber(part) > 255 or (#part > 1 and part:sub(1, 1) == "0") then return false end
+  end
+  return true
+end
+
+-- "10.1.2.77" -> "10.1.2.0/24"; nil when not an IPv4 address.
+function ip.subnet24(addr)
+  if not ip.is_ipv4(addr) then return nil end
+  return addr:match("^(%d+%.%d+%.%d+)%.") .. ".0/24"
+end
+
+-- The value of the first operator row (sub.extra) named `name`, or nil.
+function ip.extra(sub, name)
+  for _, row in util.each(sub.extra) do
+    if row.name == name then return row.value end
+  end
+  return nil
+end
+
+-- The IP rule for `sub` under `service` (may be nil), as accept()'s opts.ip, or nil.
+function ip.rule(sub, service)
+  if not util.blank(sub.static_ip) then
+    if ip.is_ipv4(sub.static_ip) then return { static = sub.static_ip } end
+    log.warn("subscriber " .. tostring(sub.username) .. ": static_ip '" .. sub.static_ip
+      .. "' is not an IPv4 address; ignored")
+  end
+  local row_ip = ip.extra(sub, "Framed-IP-Address")
+  if ip.is_ipv4(row_ip) then return { static = row_ip } end
+  if service == nil then return nil end
+  if not util.blank(service.managed_pool) then return { pool = service.managed_pool } end
+  local row_pool = ip.extra(sub, "Framed-Pool")
+  if not util.blank(row_pool) then return { nas_pool = row_pool } end
+  if not util.blank(service.pool_name) then return { nas_pool = service.pool_name } end
+  return nil
+end
+
+-- What to do when a subscriber's static address is already in use by another session
+-- (two operators typed the same static IP for two customers). The ProxPanel rule: retry the
+-- static address a few times (the other session may be a stale one about to be closed),
+-- then give this subscriber a free address from the same /24, so both stay online and the
+-- operator gets a log line to sort it out.
+--
+-- C++ (IPAM) calls this with the number of conflicting attempts so far (1 after the first
+-- conflict) and gets back one of:
+--   { static = "10.1.2.5" }                          try the static address again
+--   { subnet = "10.1.2.0/24", avoid = "10.1.2.5",    claim any free address of that /24 from
+--     reason = "static ip conflict" }                Gatehouse's pools, never `avoid`
+-- `max_attempts` defaults to 3 (ProxPanel's "3 retries").
+ip.STATIC_CONFLICT_RETRIES = 3
+
+function ip.on_static_conflict(sub, attempts, max_attempts)
+  max_attempts = max_attempts or ip.STATIC_CONFLICT_RETRIES
+  local addr = sub.static_ip
+  if util.blank(addr) then addr = ip.extra(sub, "Framed-IP-Address") end
+  if not ip.is_ipv4(addr) then return nil end
+  if (attempts or 0) < max_attempts then return { static = addr } end
+  return { subnet = ip.subnet24(addr), avoid = addr, reason = "static ip conflict" }
+end
+
+return ip

@@ -1,0 +1,46 @@
+-- lib/util.lua: list walking and normalisation.
+local t = require("testing")
+local util = require("lib.util")
+
+test("normalize_mac brings every common MAC form to AA:BB:CC:DD:EE:FF", function()
+  t.eq(util.normalize_mac("aa-bb-cc-dd-ee-ff"), "AA:BB:CC:DD:EE:FF")
+  t.eq(util.normalize_mac("AA:BB:CC:DD:EE:FF"), "AA:BB:CC:DD:EE:FF")
+  t.eq(util.normalize_mac("aabb.ccdd.eeff"), "AA:BB:CC:DD:EE:FF")
+  t.eq(util.normalize_mac("aabbccddeeff"), "AA:BB:CC:DD:EE:FF")
+  t.eq(util.normalize_mac(" aa:bb:cc:dd:ee:ff "), "AA:BB:CC:DD:EE:FF")
+end)
+
+test("normalize_mac leaves a non-MAC station id as sent, upper-cased", function()
+  t.eq(util.normalize_mac("+96170123456"), "+96170123456")
+  t.eq(util.normalize_mac("aa:bb:cc:dd:ee"), "AA:BB:CC:DD:EE")
+  t.eq(util.normalize_mac(nil), "")
+end)
+
+test("normalize_realm drops '@' and case", function()
+  t.eq(util.normalize_realm("@Example.COM"), "example.com")
+  t.eq(util.normalize_realm(" isp.net "), "isp.net")
+end)
+
+test("each and count walk a list until the first nil", function()
+  local seen = {}
+  for i, v in util.each({ "a", "b" }) do seen[#seen + 1] = i .. v end
+  t.same(seen, { "1a", "2b" })
+  t.eq(util.count({ 1, 2, 3 }), 3)
+  t.eq(util.count({}), 0)
+  t.eq(util.count(nil), 0)
+end)
+
+test("positive is nil for 0 and non-numbers", function()
+  t.eq(util.positive(5), 5)
+  t.eq(util.positive(0), nil)
+  t.eq(util.positive("5"), nil)
+end)
+
+test("setting reads an extra setting, with a default when unset", function()
+  t.eq(util.setting("no_such_setting_here", "dflt"), "dflt")
+  t.eq(util.setting("expired_action", "x"), "reject")
+end)
+
+test("date is the UTC day", function()
+  t.eq(util.date(1700000000), "2023-11-14")
+end)

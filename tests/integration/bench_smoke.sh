@@ -1,0 +1,71 @@
+#!/bin/bash
+# Smoke test of `gatehouse bench` against the real null_responder on loopback: every mode is
+# answered and verified, a wrong secret yields only bad authenticators, and --help documents
+# every option. Behaviour only, never timing.
+#   bench_smoke.sh <gatehouse> <null_responder>
+set -u
+GATEHOUSE=$1
+RESPONDER=$2
+fail=0
+
+out=$(mktemp)
+"$RESPONDER" --port 0 --threads 1 --secret testing123 >"$out" 2>/dev/null &
+responder_pid=$!
+trap 'kill $responder_pid 2>/dev/null; wait $responder_pid 2>/dev/null; rm -f "$out"' EXIT
+for _ in $(seq 1 50); do
+    [ -s "$out" ] && break
+    sleep 0.1
+done
+port=$(awk '/^listening/ {print $3}' "$out")
+if [ -z "$port" ]; then
+    echo "FAIL: null_responder did not start"
+    exit 1
+fi
+
+field() { grep -o "\"$1\":[0-9]*" <<<"$2" | head -1 | cut -d: -f2; }
+
+for mode in pap chap mschapv2 acct status; do
+    json=$(timeout 60 "$GATEHOUSE" bench "$mode" --port "$port" --count 2000 --window 64 \
+        --sockets 2 --require-ma --json)
+    rc=$?
+    accepted=$(field accepted "$json")
+    errors=$(field errors "$json")
+    timed_out=$(field timed_out "$json")
+    if [ $rc -ne 0 ] || [ "$accepted" != 2000 ] || [ "$errors" != 0 ] || [ "$timed_out" != 0 ]; then
+        echo "FAIL: $mode: rc=$rc $json"
+        fail=1
+    else
+        echo "ok: $mode accepted $accepted"
+    fi
+done
+
+json=$(timeout 60 "$GATEHOUSE" bench pap --port "$port" --secret wrong --count 64 --window 32 \
+    --sockets 1 --timeout 200 --json)
+rc=$?
+if [ $rc -ne 1 ] || [ "$(field accepted "$json")" != 0 ] ||
+    [ "$(field bad_authenticator "$json")" != 64 ]; then
+    echo "FAIL: wrong secret: rc=$rc $json"
+    fail=1
+else
+    echo "ok: wrong secret gives 64 bad authenticators, exit status 1"
+fi
+
+help=$("$GATEHOUSE" bench --help)
+for opt in --server --port --secret --count --duration --window --sockets --source-ports \
+    --threads --users --user-pattern --password-pattern --timeout --retries --interims \
+    --nas-ip --no-message-authenticator --require-ma --no-gso --json; do
+    if ! grep -q -- "$opt" <<<"$help"; then
+        echo "FAIL: --help does not mention $opt"
+        fail=1
+    fi
+done
+for mode in pap chap mschapv2 acct status; do
+    grep -q "$mode" <<<"$help" || { echo "FAIL: --help does not mention mode $mode"; fail=1; }
+done
+
+"$GATEHOUSE" bench pap --window 600 --sockets 2 >/dev/null 2>&1
+if [ $? -eq 0 ]; then
+    echo "FAIL: a window over 256 per source port was accepted"
+    fail=1
+fi
+exit $fail
