@@ -28,6 +28,8 @@ void armBudget(lua_State* L, uint64_t instructions) {
     lua_sethook(L, onBudget, LUA_MASKCOUNT, count);
 }
 
-void disarmBudget(lua_State* L) { lua_sethook(L, nullptr, 0, 0); }
+void disarmBudget(lua_State* L) {
+    lua_sethook(L, nullptr, 0, 0);
+}
 
 }  // namespace gatehouse::bindings

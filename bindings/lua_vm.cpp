@@ -81,13 +81,20 @@ VmState& vmState(lua_State* L) {
 
 const char* entryName(Entry e) {
     switch (e) {
-        case Entry::kNone: return "no call";
-        case Entry::kLoad: return "the top level";
-        case Entry::kAuthorize: return "authorize";
-        case Entry::kAccounting: return "accounting";
-        case Entry::kFup: return "fup";
-        case Entry::kCoaForTier: return "coa_for_tier";
-        case Entry::kTest: return "a test";
+        case Entry::kNone:
+            return "no call";
+        case Entry::kLoad:
+            return "the top level";
+        case Entry::kAuthorize:
+            return "authorize";
+        case Entry::kAccounting:
+            return "accounting";
+        case Entry::kFup:
+            return "fup";
+        case Entry::kCoaForTier:
+            return "coa_for_tier";
+        case Entry::kTest:
+            return "a test";
     }
     return "?";
 }

@@ -17,7 +17,7 @@ struct VmOptions {
 };
 
 class LuaVm {
-public:
+  public:
     /// A fresh state: JIT off unless options.jit, only the whitelisted libraries open, the
     /// sandbox and the policy API installed. Throws std::bad_alloc when Lua cannot allocate.
     LuaVm(const VmOptions& options, const radius::Dictionary& dict);
@@ -28,7 +28,7 @@ public:
     lua_State* state() const { return L_; }
     VmState& vmState() { return *st_; }
 
-private:
+  private:
     lua_State* L_ = nullptr;
     std::unique_ptr<VmState> st_;
 };

@@ -22,9 +22,6 @@ struct ObjectBox {
     const char* type = nullptr;  // "request", "subscriber", ... (static storage)
 };
 
-/// Marks every record handed out in this call dead (subscriber.cpp).
-void killRecords(lua_State* L, VmState& st);
-
 /// Calls F; a C++ exception becomes a Lua error with the same message (otherwise Lua only
 /// says "C++ exception"). Lua's own errors pass through: LuaJIT raises them as foreign
 /// exceptions that `catch (const std::exception&)` does not match.
@@ -70,7 +67,7 @@ inline int fieldIndex(lua_State* L, int table_idx, int key_idx) {
 
 template <class T>
 class BaseObject {
-public:
+  public:
     /// A fresh userdata for this call: a stashed one stays dead even though the next call
     /// hands out an object of the same type.
     static void push(lua_State* L, const VmState& st, int metatable_ref, const T* value,
@@ -103,7 +100,7 @@ public:
         return alive(L, static_cast<ObjectBox*>(lua_touserdata(L, 1)), what);
     }
 
-private:
+  private:
     static const T& alive(lua_State* L, const ObjectBox* box, const char* what) {
         if (box->generation != vmState(L).generation || box->ptr == nullptr) {
             luaL_error(L, "%s object used after its call ended", what);
@@ -156,9 +153,6 @@ inline void storeCached(lua_State* L, VmState& st, const void* key) {
 /// Ends a call (or a test): every object handed out is dead from now on, the cache is empty.
 inline void endCall(lua_State* L, VmState& st) {
     ++st.generation;
-    if (st.kill_count > 0) {
-        killRecords(L, st);
-    }
     if (st.call_cache_used) {
         lua_newtable(L);
         lua_rawseti(L, LUA_REGISTRYINDEX, st.call_cache);
@@ -181,6 +175,8 @@ inline void setKey(lua_State* L, const VmState& st, Key k) {
 int readOnlyError(lua_State* L);
 
 /// Pushes a C++ string.
-inline void pushString(lua_State* L, const std::string& s) { lua_pushlstring(L, s.data(), s.size()); }
+inline void pushString(lua_State* L, const std::string& s) {
+    lua_pushlstring(L, s.data(), s.size());
+}
 
 }  // namespace gatehouse::bindings

@@ -17,16 +17,17 @@ constexpr std::array kSections = {
             "required; without `accounting` every request is recorded, without `fup` the tier "
             "is 0, and without `coa_for_tier` no CoA can be built. `sub` is nil for an unknown "
             "user in `authorize` and `accounting`."},
-    Section{"The request: req",
-            "`req` is userdata valid only during its call: a `req` kept in a global or an upvalue "
-            "raises \"request object used after its call ended\" when used later. Attributes are "
-            "read by dictionary name (case-insensitive). Values: `string` and `octets` give a Lua "
-            "string; `integer`, `byte`, `short`, `date`, `signed` and `integer64` give a number, "
-            "except that an attribute with VALUE names gives the name when the number has one "
-            "(`\"Framed-User\"`, `\"Start\"`); `ipaddr`, `ipv6addr`, prefixes, `ifid`, `ether` "
-            "and the rest give text (`\"10.0.0.5\"`, `\"aa:bb:cc:dd:ee:ff\"`); a value of the wrong "
-            "size gives its 0x-hex. An unknown attribute name raises an error: a typo must not "
-            "silently read nil."},
+    Section{
+        "The request: req",
+        "`req` is userdata valid only during its call: a `req` kept in a global or an upvalue "
+        "raises \"request object used after its call ended\" when used later. Attributes are "
+        "read by dictionary name (case-insensitive). Values: `string` and `octets` give a Lua "
+        "string; `integer`, `byte`, `short`, `date`, `signed` and `integer64` give a number, "
+        "except that an attribute with VALUE names gives the name when the number has one "
+        "(`\"Framed-User\"`, `\"Start\"`); `ipaddr`, `ipv6addr`, prefixes, `ifid`, `ether` "
+        "and the rest give text (`\"10.0.0.5\"`, `\"aa:bb:cc:dd:ee:ff\"`); a value of the wrong "
+        "size gives its 0x-hex. An unknown attribute name raises an error: a typo must not "
+        "silently read nil."},
     Section{"The subscriber: sub",
             "`sub`, `sub.service`, `sub.usage` and the FUP tiers are read-only userdata valid "
             "during their call: assigning raises, reading a field that does not exist raises "
@@ -174,8 +175,7 @@ constexpr std::array kApi = {
     ApiItem{"The subscriber: sub", "sub.static_ip, sub.last_ip", "all",
             "The static address (\"\" for none) and the address it had last (sticky pools).",
             "if sub.static_ip ~= \"\" then opts.ip = { static = sub.static_ip } end"},
-    ApiItem{"The subscriber: sub", "sub.reseller_id, sub.open_sessions, sub.current_tier",
-            "all",
+    ApiItem{"The subscriber: sub", "sub.reseller_id, sub.open_sessions, sub.current_tier", "all",
             "The owning reseller (0: none), the sessions open now, the FUP tier in force now.",
             "if sub.open_sessions >= sub.service.simultaneous_use then return reject(\"in "
             "use\") end"},
@@ -204,8 +204,8 @@ constexpr std::array kApi = {
             "`download_bps`, `upload_bps`, `filter_id`.",
             "local t = sub.service.fup[1]   -- t.name == \"FUP1\""},
     // --- nas ---------------------------------------------------------------------------------
-    ApiItem{"The NAS: nas", "nas.id, nas.name, nas.ip", "all",
-            "The NAS row: id, name and address.", "log.info(\"from\", nas.name, nas.ip)"},
+    ApiItem{"The NAS: nas", "nas.id, nas.name, nas.ip", "all", "The NAS row: id, name and address.",
+            "log.info(\"from\", nas.name, nas.ip)"},
     ApiItem{"The NAS: nas", "nas.type", "all",
             "The vendor module to use: \"mikrotik\", \"cisco\", \"juniper\", \"huawei\", "
             "\"generic\", ...",
@@ -266,8 +266,7 @@ constexpr std::array kApi = {
             "Rejects the Accounting-Request as nonsense: logged with `reason`, not stored.",
             "return discard(\"absurd session time\")"},
     // --- tests -------------------------------------------------------------------------------
-    ApiItem{"Tests", "test(name, fn)", "tests",
-            "Registers a test of the file being loaded.",
+    ApiItem{"Tests", "test(name, fn)", "tests", "Registers a test of the file being loaded.",
             "test(\"disabled account is rejected\", function() ... end)"},
     ApiItem{"Tests", "require(\"testing\")", "tests",
             "The testing module `t` (below); `require(\"testing\")` outside tests raises.",
@@ -310,26 +309,31 @@ constexpr std::array kApi = {
             "t.golden(\"mikrotik-accept\", authorize(req, sub, nas))"},
 };
 
-void appendText(std::string& out, std::string_view text) { out.append(text); }
+void appendText(std::string& out, std::string_view text) {
+    out.append(text);
+}
 
 }  // namespace
 
-std::span<const ApiItem> policyApi() { return kApi; }
+std::span<const ApiItem> policyApi() {
+    return kApi;
+}
 
 std::string generatePolicyApiDoc() {
     std::string out;
-    appendText(out,
-               "# Policy API reference\n\n"
-               "<!-- Generated from bindings/registry.cpp by the engine's unit tests: edit that file "
-               "and run\n     GATEHOUSE_UPDATE_DOCS=1 build/tests/gh_unit_policy "
-               "--gtest_filter='PolicyApiDoc.*' -->\n\n"
-               "Gatehouse asks a Lua policy what to do with every request: the policy reads the "
-               "request, the subscriber with its service and usage, the NAS and the ISP's "
-               "settings, and returns a decision. C++ has already decoded the packet and checked "
-               "the credentials; whatever needs I/O (claiming an address, writing rows) C++ does "
-               "after the policy returns. Each worker thread runs its own LuaJIT VM; policies "
-               "reload without a restart once their tests pass.\n\n"
-               "Contents:\n\n");
+    appendText(
+        out,
+        "# Policy API reference\n\n"
+        "<!-- Generated from bindings/registry.cpp by the engine's unit tests: edit that file "
+        "and run\n     GATEHOUSE_UPDATE_DOCS=1 build/tests/gh_unit_policy "
+        "--gtest_filter='PolicyApiDoc.*' -->\n\n"
+        "Gatehouse asks a Lua policy what to do with every request: the policy reads the "
+        "request, the subscriber with its service and usage, the NAS and the ISP's "
+        "settings, and returns a decision. C++ has already decoded the packet and checked "
+        "the credentials; whatever needs I/O (claiming an address, writing rows) C++ does "
+        "after the policy returns. Each worker thread runs its own LuaJIT VM; policies "
+        "reload without a restart once their tests pass.\n\n"
+        "Contents:\n\n");
     for (const Section& s : kSections) {
         std::string anchor;
         for (char c : s.name) {

@@ -9,11 +9,11 @@
 namespace gatehouse::bindings {
 
 struct ApiItem {
-    std::string_view section;      // the heading it is listed under
-    std::string_view name;         // as a policy writes it: "req:get(name)"
-    std::string_view entry_points; // where it may be used: "all", "authorize", "tests", ...
-    std::string_view description;  // what it does and returns (Markdown)
-    std::string_view example;      // Lua
+    std::string_view section;       // the heading it is listed under
+    std::string_view name;          // as a policy writes it: "req:get(name)"
+    std::string_view entry_points;  // where it may be used: "all", "authorize", "tests", ...
+    std::string_view description;   // what it does and returns (Markdown)
+    std::string_view example;       // Lua
 };
 
 /// The whole policy API, in the order of the reference.

@@ -44,17 +44,18 @@ Bytes encodeNumber(lua_State* L, int idx, const AttrDef& def, const char* what) 
             break;
         case DataType::kShort:
             out.resize(2);
-            storeBe16(out.data(), static_cast<uint16_t>(checkWhole(L, idx, 0, 65535, field.c_str())));
+            storeBe16(out.data(),
+                      static_cast<uint16_t>(checkWhole(L, idx, 0, 65535, field.c_str())));
             break;
         case DataType::kSigned:
             out.resize(4);
-            storeBe32(out.data(), static_cast<uint32_t>(static_cast<int32_t>(
-                                      checkWhole(L, idx, -2147483648.0, 2147483647.0, field.c_str()))));
+            storeBe32(out.data(), static_cast<uint32_t>(static_cast<int32_t>(checkWhole(
+                                      L, idx, -2147483648.0, 2147483647.0, field.c_str()))));
             break;
         case DataType::kInteger64:
             out.resize(8);
-            storeBe64(out.data(),
-                      static_cast<uint64_t>(checkWhole(L, idx, 0, 9007199254740992.0, field.c_str())));
+            storeBe64(out.data(), static_cast<uint64_t>(
+                                      checkWhole(L, idx, 0, 9007199254740992.0, field.c_str())));
             break;
         default:  // integer, date
             out.resize(4);
@@ -93,8 +94,8 @@ bool allowedInReject(const AttrDef& def) {
     // RFC 2865 4.3 / 5.44: an Access-Reject carries Reply-Message (and Proxy-State, added by
     // C++); RFC 5176 adds Error-Cause. Vendor attributes (MS-CHAP-Error) are allowed.
     return def.vendor != 0 ||
-           (def.parent == nullptr && (def.number == radius::attr::kReplyMessage ||
-                                      def.number == radius::attr::kErrorCause));
+           (def.parent == nullptr &&
+            (def.number == radius::attr::kReplyMessage || def.number == radius::attr::kErrorCause));
 }
 
 std::string checkString(lua_State* L, int idx, const char* what) {
@@ -150,11 +151,26 @@ policy::IpRule parseIp(lua_State* L, int idx) {
     return rule;
 }
 
-/// Starts the table accept/reject/record/discard return, remembered as the call's decision.
+/// The keys each kind of decision table carries; every call sets all of them (nil when absent)
+/// so a reused table never shows a field of an earlier decision.
+constexpr std::initializer_list<Key> kDecisionKeys[4] = {
+    {kKeyReply, kKeyTier, kKeyIp, kKeySessionTimeout, kKeyIdleTimeout},  // accept
+    {kKeyReason, kKeyReply, kKeyMschapError},                            // reject
+    {kKeyTags},                                                          // record
+    {kKeyReason},                                                        // discard
+};
+
+/// Pushes the table accept/reject/record/discard return, remembered as the call's decision:
+/// a fresh one in tests (they keep and compare several), else the VM's reused one.
 void pushDecisionTable(lua_State* L, VmState& st, Key decision) {
-    lua_createtable(L, 0, 4);
-    pushKey(L, st, decision);
-    setKey(L, st, kKeyDecision);
+    const int kind = decision - kValueAccept;
+    if (st.entry == Entry::kTest) {
+        lua_createtable(L, 0, 6);
+        pushKey(L, st, decision);
+        setKey(L, st, kKeyDecision);
+    } else {
+        lua_rawgeti(L, LUA_REGISTRYINDEX, st.decision_tables[kind]);
+    }
     st.decision_table = lua_topointer(L, -1);
 }
 
@@ -215,10 +231,13 @@ int luaAccept(lua_State* L) {
     setKey(L, st, kKeyReply);
     lua_pushinteger(L, st.decision->tier);
     setKey(L, st, kKeyTier);
-    if (lua_istable(L, 2)) {
-        copyField(L, st, 2, kKeyIp);
-        copyField(L, st, 2, kKeySessionTimeout);
-        copyField(L, st, 2, kKeyIdleTimeout);
+    for (Key k : {kKeyIp, kKeySessionTimeout, kKeyIdleTimeout}) {
+        if (lua_istable(L, 2)) {
+            copyField(L, st, 2, k);
+        } else {
+            lua_pushnil(L);
+            setKey(L, st, k);
+        }
     }
     return 1;
 }
@@ -241,8 +260,8 @@ int luaReject(lua_State* L) {
                 luaL_checktype(L, -1, LUA_TTABLE);
                 convertReply(L, lua_gettop(L), "reject", true, d.reply);
             } else if (key == "mschap_error") {
-                d.mschap_error = static_cast<uint16_t>(
-                    checkWhole(L, -1, 0, 65535, "reject: mschap_error"));
+                d.mschap_error =
+                    static_cast<uint16_t>(checkWhole(L, -1, 0, 65535, "reject: mschap_error"));
             } else {
                 luaL_error(L, "reject: unknown option '%s' (reply, mschap_error)", key.c_str());
             }
@@ -254,6 +273,8 @@ int luaReject(lua_State* L) {
     lua_pushvalue(L, 1);
     setKey(L, st, kKeyReason);
     bool has_reply = false;
+    lua_pushnil(L);
+    setKey(L, st, kKeyMschapError);
     if (lua_istable(L, 2)) {
         copyField(L, st, 2, kKeyMschapError);
         pushKey(L, st, kKeyReply);
@@ -377,28 +398,30 @@ void convertReply(lua_State* L, int idx, const char* what, bool reject_only,
     }
     // Lua tables have no order: sort so that replies (and golden files) are stable. RFC 2865 5
     // only requires the order of attributes of the same type, which a list keeps.
-    std::stable_sort(out.begin() + static_cast<std::ptrdiff_t>(first), out.end(),
-                     [](const policy::ReplyAttribute& a, const policy::ReplyAttribute& b) {
-                         if (a.def->vendor != b.def->vendor) {
-                             return a.def->vendor < b.def->vendor;
-                         }
-                         uint32_t na = a.def->parent ? a.def->parent->number : a.def->number;
-                         uint32_t nb = b.def->parent ? b.def->parent->number : b.def->number;
-                         if (na != nb) {
-                             return na < nb;
-                         }
-                         if (a.def->oid != b.def->oid) {
-                             return a.def->oid < b.def->oid;
-                         }
-                         return a.tag < b.tag;
-                     });
+    auto before = [](const policy::ReplyAttribute& a, const policy::ReplyAttribute& b) {
+        if (a.def->vendor != b.def->vendor) {
+            return a.def->vendor < b.def->vendor;
+        }
+        uint32_t na = a.def->parent ? a.def->parent->number : a.def->number;
+        uint32_t nb = b.def->parent ? b.def->parent->number : b.def->number;
+        if (na != nb) {
+            return na < nb;
+        }
+        if (a.def->oid != b.def->oid) {
+            return a.def->oid < b.def->oid;
+        }
+        return a.tag < b.tag;
+    };
+    auto begin = out.begin() + static_cast<std::ptrdiff_t>(first);
+    if (!std::is_sorted(begin, out.end(), before)) {
+        std::stable_sort(begin, out.end(), before);  // allocates: only when needed
+    }
 }
 
 void registerDecisions(lua_State* L, VmState& st) {
-    const char* const names[kKeyCount] = {"decision", "reason",  "reply",  "ip",
-                                          "session_timeout", "idle_timeout", "tier",
-                                          "mschap_error", "tags", "accept", "reject",
-                                          "record", "discard"};
+    const char* const names[kKeyCount] = {
+        "decision",     "reason", "reply",  "ip",     "session_timeout", "idle_timeout", "tier",
+        "mschap_error", "tags",   "accept", "reject", "record",          "discard"};
     for (int k = 0; k < kKeyCount; ++k) {
         lua_pushstring(L, names[k]);
         st.keys[k] = luaL_ref(L, LUA_REGISTRYINDEX);
@@ -407,6 +430,16 @@ void registerDecisions(lua_State* L, VmState& st) {
     lua_rawgeti(L, LUA_REGISTRYINDEX, st.mt_readonly);
     lua_setmetatable(L, -2);
     st.empty_table = luaL_ref(L, LUA_REGISTRYINDEX);
+    for (int kind = 0; kind < 4; ++kind) {
+        lua_createtable(L, 0, 6);
+        pushKey(L, st, static_cast<Key>(kValueAccept + kind));
+        setKey(L, st, kKeyDecision);
+        for (Key k : kDecisionKeys[kind]) {
+            lua_pushboolean(L, 0);  // creates the slot; every call overwrites it
+            setKey(L, st, k);
+        }
+        st.decision_tables[kind] = luaL_ref(L, LUA_REGISTRYINDEX);
+    }
     pushFunction(L, st, thunk<luaAccept>);
     lua_setglobal(L, "accept");
     pushFunction(L, st, thunk<luaReject>);

@@ -258,8 +258,8 @@ void pushAttributeValue(lua_State* L, const radius::Dictionary& dict, const Attr
 
 void registerRequest(lua_State* L, VmState& st) {
     lua_createtable(L, 0, 4);
-    pushFieldTable(L, {"code", "auth_method", "user", "realm", "user_only", "mac", "get", "all",
-                       "has"});
+    pushFieldTable(
+        L, {"code", "auth_method", "user", "realm", "user_only", "mac", "get", "all", "has"});
     pushFunction(L, st, thunk<reqGet>);
     pushFunction(L, st, thunk<reqAll>);
     pushFunction(L, st, thunk<reqHas>);

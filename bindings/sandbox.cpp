@@ -13,10 +13,10 @@ namespace {
 // library goes: load*, dofile, getfenv/setfenv, collectgarbage, gcinfo, newproxy, print,
 // module, coroutine.
 constexpr const char* kBaseWhitelist[] = {
-    "assert", "error",    "ipairs",   "next",         "pairs",        "pcall",
-    "rawequal", "rawget", "rawset",   "select",       "setmetatable", "getmetatable",
-    "tonumber", "tostring", "type",   "unpack",       "xpcall",       "_G",
-    "_VERSION", "string", "table",    "math",         "os",
+    "assert",   "error",    "ipairs", "next",   "pairs",        "pcall",
+    "rawequal", "rawget",   "rawset", "select", "setmetatable", "getmetatable",
+    "tonumber", "tostring", "type",   "unpack", "xpcall",       "_G",
+    "_VERSION", "string",   "table",  "math",   "os",
 };
 
 void openLibrary(lua_State* L, lua_CFunction open, const char* name) {
@@ -74,8 +74,8 @@ int luaRequire(lua_State* L) {
         if (module == "testing") {
             return luaL_error(L, "require: module 'testing' exists only in policy tests");
         }
-        return luaL_error(L, "require: module '%s' not found (no %s in the policy directory)",
-                          name, file.c_str());
+        return luaL_error(L, "require: module '%s' not found (no %s in the policy directory)", name,
+                          file.c_str());
     }
     lua_pushlightuserdata(L, const_cast<char*>(kLoading));
     lua_setfield(L, loaded, name);

@@ -22,7 +22,7 @@ enum class LogLevel : uint8_t { kInfo, kWarn };
 
 /// Where log.info/log.warn lines go; the server replaces the stderr default with its logger.
 class LogSink {
-public:
+  public:
     virtual ~LogSink() = default;
     /// `where` is the policy file:line ("vendors/mikrotik.lua:12").
     virtual void write(LogLevel level, std::string_view where, std::string_view message) = 0;
@@ -30,12 +30,12 @@ public:
 
 /// The default sink: stderr, at most kBurst lines per second per VM, the rest counted.
 class StderrLogSink : public LogSink {
-public:
+  public:
     static constexpr int kBurst = 20;
     void write(LogLevel level, std::string_view where, std::string_view message) override;
     uint64_t dropped() const { return dropped_; }
 
-private:
+  private:
     int64_t window_ = 0;
     int in_window_ = 0;
     uint64_t dropped_ = 0;
@@ -43,11 +43,6 @@ private:
 };
 
 class TestArena;  // testing.hpp
-
-/// Objects built as records: their fields live in a per-object metatable, so reading one is a
-/// table lookup inside LuaJIT instead of a call into C (subscriber.cpp).
-enum RecordKind : uint8_t { kRecordSubscriber, kRecordService, kRecordTier, kRecordUsage, kRecordKinds };
-inline constexpr int kMaxRecordFields = 24;
 
 /// Strings the bridge sets on every call, interned once per VM: pushing one is a registry read
 /// instead of hashing a C string (lua_setfield) each time.
@@ -100,23 +95,17 @@ struct VmState {
     int mt_settings = -1;
     int mt_readonly = -1;  // metatable of read-only lists (__newindex raises)
     int empty_table = -1;  // a read-only {}: the reply of accept() without one
-    int record_keys[kRecordKinds][kMaxRecordFields] = {};  // interned field names
-    int record_name[kRecordKinds] = {};                     // interned "subscriber", ...
-    int record_lazy_mt[kRecordKinds] = {};  // metatable of a record's field table (lazy fields)
-    int record_tostring[kRecordKinds] = {};
-    int meta_keys[4] = {};  // interned "__index", "__newindex", "__tostring", "__metatable"
-    int readonly_fn = -1;
-    int dead_mt = -1;     // what a record's metatable becomes when its call ends
-    int kill_list = -1;   // the records of this call, killed by endCall()
-    int kill_count = 0;
     int keys[kKeyCount] = {};
+    /// Outside tests accept/reject/record/discard return one table per kind, reused by every
+    /// call (its fields are rewritten), so a decision allocates nothing.
+    int decision_tables[4] = {};
     int name_cache = -1;
     int loaded = -1;         // require()'s module cache
     int error_handler = -1;  // the lua_pcall message handler
     /// Objects built during the call (sub.service, service.fup, ...), by the address of the C++
     /// field, so a policy reading sub.service ten times builds it once. Emptied by endCall().
     int call_cache = -1;
-    bool call_cache_used = false;   // attribute name -> lightuserdata AttrDef* (filled on first use)
+    bool call_cache_used = false;  // attribute name -> lightuserdata AttrDef* (filled on first use)
 };
 
 /// The VmState of the running bridge function (upvalue 1 of every closure we register).

@@ -16,7 +16,7 @@ void registerModelObjects(lua_State* L, VmState& st);
 void pushSubscriber(lua_State* L, VmState& st, const policy::Subscriber* sub);  // nil for null
 void pushService(lua_State* L, VmState& st, const policy::Service* service);    // nil for null
 void pushUsage(lua_State* L, VmState& st, const policy::Usage* usage);
-void pushNas(lua_State* L, VmState& st, const policy::Nas* nas);                // nil for null
+void pushNas(lua_State* L, VmState& st, const policy::Nas* nas);  // nil for null
 
 /// The C++ object behind a sub/service/nas userdata of this call, or nullptr when the value at
 /// `idx` is something else (raises when it is one of ours but dead).

@@ -114,39 +114,62 @@ std::shared_ptr<const Service> buildService(lua_State* L, int idx) {
     const char* w = "t.service";
     eachField(L, idx, w, [&](const std::string& k, int v) {
         const char* key = k.c_str();
-        if (k == "id") svc->id = fieldI64(L, v, w, key);
-        else if (k == "name") svc->name = fieldString(L, v, w, key);
-        else if (k == "download_bps") svc->download_bps = fieldU64(L, v, w, key);
-        else if (k == "upload_bps") svc->upload_bps = fieldU64(L, v, w, key);
-        else if (k == "burst_download_bps") svc->burst_download_bps = fieldU64(L, v, w, key);
-        else if (k == "burst_upload_bps") svc->burst_upload_bps = fieldU64(L, v, w, key);
+        if (k == "id")
+            svc->id = fieldI64(L, v, w, key);
+        else if (k == "name")
+            svc->name = fieldString(L, v, w, key);
+        else if (k == "download_bps")
+            svc->download_bps = fieldU64(L, v, w, key);
+        else if (k == "upload_bps")
+            svc->upload_bps = fieldU64(L, v, w, key);
+        else if (k == "burst_download_bps")
+            svc->burst_download_bps = fieldU64(L, v, w, key);
+        else if (k == "burst_upload_bps")
+            svc->burst_upload_bps = fieldU64(L, v, w, key);
         else if (k == "burst_threshold_download_bps")
             svc->burst_threshold_download_bps = fieldU64(L, v, w, key);
         else if (k == "burst_threshold_upload_bps")
             svc->burst_threshold_upload_bps = fieldU64(L, v, w, key);
-        else if (k == "burst_time") svc->burst_time_s = fieldU32(L, v, w, key);
-        else if (k == "priority") svc->priority = fieldU32(L, v, w, key);
-        else if (k == "pool_name") svc->pool_name = fieldString(L, v, w, key);
-        else if (k == "managed_pool") svc->managed_pool = fieldString(L, v, w, key);
-        else if (k == "idle_timeout") svc->idle_timeout = fieldU32(L, v, w, key);
-        else if (k == "session_timeout") svc->session_timeout = fieldU32(L, v, w, key);
-        else if (k == "simultaneous_use") svc->simultaneous_use = fieldU32(L, v, w, key);
-        else if (k == "filter_id") svc->filter_id = fieldString(L, v, w, key);
-        else if (k == "address_list") svc->address_list = fieldString(L, v, w, key);
-        else if (k == "fup_counts") svc->fup_counts = fieldString(L, v, w, key);
+        else if (k == "burst_time")
+            svc->burst_time_s = fieldU32(L, v, w, key);
+        else if (k == "priority")
+            svc->priority = fieldU32(L, v, w, key);
+        else if (k == "pool_name")
+            svc->pool_name = fieldString(L, v, w, key);
+        else if (k == "managed_pool")
+            svc->managed_pool = fieldString(L, v, w, key);
+        else if (k == "idle_timeout")
+            svc->idle_timeout = fieldU32(L, v, w, key);
+        else if (k == "session_timeout")
+            svc->session_timeout = fieldU32(L, v, w, key);
+        else if (k == "simultaneous_use")
+            svc->simultaneous_use = fieldU32(L, v, w, key);
+        else if (k == "filter_id")
+            svc->filter_id = fieldString(L, v, w, key);
+        else if (k == "address_list")
+            svc->address_list = fieldString(L, v, w, key);
+        else if (k == "fup_counts")
+            svc->fup_counts = fieldString(L, v, w, key);
         else if (k == "fup") {
             eachItem(L, v, "t.service: fup", [&](int item) {
                 FupTier tier;
                 const char* tw = "t.service: fup tier";
                 eachField(L, item, tw, [&](const std::string& tk, int tv) {
                     const char* tkey = tk.c_str();
-                    if (tk == "name") tier.name = fieldString(L, tv, tw, tkey);
-                    else if (tk == "daily_bytes") tier.daily_bytes = fieldU64(L, tv, tw, tkey);
-                    else if (tk == "monthly_bytes") tier.monthly_bytes = fieldU64(L, tv, tw, tkey);
-                    else if (tk == "download_bps") tier.download_bps = fieldU64(L, tv, tw, tkey);
-                    else if (tk == "upload_bps") tier.upload_bps = fieldU64(L, tv, tw, tkey);
-                    else if (tk == "filter_id") tier.filter_id = fieldString(L, tv, tw, tkey);
-                    else return false;
+                    if (tk == "name")
+                        tier.name = fieldString(L, tv, tw, tkey);
+                    else if (tk == "daily_bytes")
+                        tier.daily_bytes = fieldU64(L, tv, tw, tkey);
+                    else if (tk == "monthly_bytes")
+                        tier.monthly_bytes = fieldU64(L, tv, tw, tkey);
+                    else if (tk == "download_bps")
+                        tier.download_bps = fieldU64(L, tv, tw, tkey);
+                    else if (tk == "upload_bps")
+                        tier.upload_bps = fieldU64(L, tv, tw, tkey);
+                    else if (tk == "filter_id")
+                        tier.filter_id = fieldString(L, tv, tw, tkey);
+                    else
+                        return false;
                     return true;
                 });
                 svc->fup.push_back(std::move(tier));
@@ -191,30 +214,42 @@ int tSubscriber(lua_State* L) {
     if (!lua_isnoneornil(L, 1)) {
         eachField(L, 1, w, [&](const std::string& k, int v) {
             const char* key = k.c_str();
-            if (k == "id") sub.id = fieldI64(L, v, w, key);
-            else if (k == "username") sub.username = fieldString(L, v, w, key);
-            else if (k == "enabled") sub.enabled = fieldBool(L, v, w, key);
-            else if (k == "expires_at") sub.expires_at = fieldI64(L, v, w, key);
-            else if (k == "mac") sub.mac = fieldString(L, v, w, key);
-            else if (k == "static_ip") sub.static_ip = fieldString(L, v, w, key);
-            else if (k == "last_ip") sub.last_ip = fieldString(L, v, w, key);
-            else if (k == "reseller_id") sub.reseller_id = fieldI64(L, v, w, key);
-            else if (k == "open_sessions") sub.open_sessions = fieldU32(L, v, w, key);
+            if (k == "id")
+                sub.id = fieldI64(L, v, w, key);
+            else if (k == "username")
+                sub.username = fieldString(L, v, w, key);
+            else if (k == "enabled")
+                sub.enabled = fieldBool(L, v, w, key);
+            else if (k == "expires_at")
+                sub.expires_at = fieldI64(L, v, w, key);
+            else if (k == "mac")
+                sub.mac = fieldString(L, v, w, key);
+            else if (k == "static_ip")
+                sub.static_ip = fieldString(L, v, w, key);
+            else if (k == "last_ip")
+                sub.last_ip = fieldString(L, v, w, key);
+            else if (k == "reseller_id")
+                sub.reseller_id = fieldI64(L, v, w, key);
+            else if (k == "open_sessions")
+                sub.open_sessions = fieldU32(L, v, w, key);
             else if (k == "current_tier")
                 sub.current_tier = static_cast<int>(fieldNumber(L, v, w, key, 0, 255));
-            else if (k == "service") sub.service = serviceArgument(L, v);
+            else if (k == "service")
+                sub.service = serviceArgument(L, v);
             else if (k == "usage") {
                 const char* uw = "t.subscriber: usage";
                 eachField(L, v, uw, [&](const std::string& uk, int uv) {
                     const char* ukey = uk.c_str();
-                    if (uk == "daily_upload") sub.usage.daily_upload = fieldU64(L, uv, uw, ukey);
+                    if (uk == "daily_upload")
+                        sub.usage.daily_upload = fieldU64(L, uv, uw, ukey);
                     else if (uk == "daily_download")
                         sub.usage.daily_download = fieldU64(L, uv, uw, ukey);
                     else if (uk == "monthly_upload")
                         sub.usage.monthly_upload = fieldU64(L, uv, uw, ukey);
                     else if (uk == "monthly_download")
                         sub.usage.monthly_download = fieldU64(L, uv, uw, ukey);
-                    else return false;
+                    else
+                        return false;
                     return true;
                 });
             } else if (k == "extra") {
@@ -222,9 +257,12 @@ int tSubscriber(lua_State* L) {
                     policy::ExtraAttribute attr;
                     const char* ew = "t.subscriber: extra";
                     eachField(L, item, ew, [&](const std::string& ek, int ev) {
-                        if (ek == "name") attr.name = fieldString(L, ev, ew, "name");
-                        else if (ek == "value") attr.value = fieldString(L, ev, ew, "value");
-                        else return false;
+                        if (ek == "name")
+                            attr.name = fieldString(L, ev, ew, "name");
+                        else if (ek == "value")
+                            attr.value = fieldString(L, ev, ew, "value");
+                        else
+                            return false;
                         return true;
                     });
                     sub.extra.push_back(std::move(attr));
@@ -251,10 +289,14 @@ int tNas(lua_State* L) {
     if (!lua_isnoneornil(L, 1)) {
         eachField(L, 1, w, [&](const std::string& k, int v) {
             const char* key = k.c_str();
-            if (k == "id") nas.id = fieldI64(L, v, w, key);
-            else if (k == "name") nas.name = fieldString(L, v, w, key);
-            else if (k == "ip") nas.ip = fieldString(L, v, w, key);
-            else if (k == "type") nas.type = fieldString(L, v, w, key);
+            if (k == "id")
+                nas.id = fieldI64(L, v, w, key);
+            else if (k == "name")
+                nas.name = fieldString(L, v, w, key);
+            else if (k == "ip")
+                nas.ip = fieldString(L, v, w, key);
+            else if (k == "type")
+                nas.type = fieldString(L, v, w, key);
             else if (k == "coa_port")
                 nas.coa_port = static_cast<uint16_t>(fieldNumber(L, v, w, key, 0, 65535));
             else if (k == "realms") {
@@ -279,15 +321,22 @@ int tSettings(lua_State* L) {
     if (!lua_isnoneornil(L, 1)) {
         eachField(L, 1, w, [&](const std::string& k, int v) {
             const char* key = k.c_str();
-            if (k == "interim_interval") s.interim_interval = fieldU32(L, v, w, key);
-            else if (k == "hard_cut") s.hard_cut = fieldBool(L, v, w, key);
-            else if (k == "expired_action") s.expired_action = fieldString(L, v, w, key);
-            else if (k == "grace_days") s.grace_days = fieldU32(L, v, w, key);
-            else if (k == "walled_garden_pool") s.walled_garden_pool = fieldString(L, v, w, key);
+            if (k == "interim_interval")
+                s.interim_interval = fieldU32(L, v, w, key);
+            else if (k == "hard_cut")
+                s.hard_cut = fieldBool(L, v, w, key);
+            else if (k == "expired_action")
+                s.expired_action = fieldString(L, v, w, key);
+            else if (k == "grace_days")
+                s.grace_days = fieldU32(L, v, w, key);
+            else if (k == "walled_garden_pool")
+                s.walled_garden_pool = fieldString(L, v, w, key);
             else if (k == "walled_garden_address_list")
                 s.walled_garden_address_list = fieldString(L, v, w, key);
-            else if (k == "timezone") s.timezone = fieldString(L, v, w, key);
-            else s.extra[k] = fieldString(L, v, w, key);  // the operator's own settings
+            else if (k == "timezone")
+                s.timezone = fieldString(L, v, w, key);
+            else
+                s.extra[k] = fieldString(L, v, w, key);  // the operator's own settings
             return true;
         });
     }
@@ -398,11 +447,21 @@ void renderString(std::string_view s, std::string& out) {
     out.push_back('"');
     for (char c : s) {
         switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\t': out += "\\t"; break;
-            case '\r': out += "\\r"; break;
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
             default:
                 if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
                     char buf[8];
@@ -481,8 +540,10 @@ void renderTable(lua_State* L, int idx, std::string& out, int indent, int depth)
         lua_pop(L, 1);
     }
     std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
-        if (a.kind != b.kind) return a.kind < b.kind;
-        if (a.kind == 0) return a.number < b.number;
+        if (a.kind != b.kind)
+            return a.kind < b.kind;
+        if (a.kind == 0)
+            return a.number < b.number;
         return a.key < b.key;
     });
     if (n == 0 && entries.empty()) {
@@ -506,16 +567,24 @@ void renderTable(lua_State* L, int idx, std::string& out, int indent, int depth)
 
 void renderInto(lua_State* L, int idx, std::string& out, int indent, int depth) {
     switch (lua_type(L, idx)) {
-        case LUA_TNIL: out += "nil"; break;
-        case LUA_TBOOLEAN: out += lua_toboolean(L, idx) ? "true" : "false"; break;
-        case LUA_TNUMBER: renderNumber(lua_tonumber(L, idx), out); break;
+        case LUA_TNIL:
+            out += "nil";
+            break;
+        case LUA_TBOOLEAN:
+            out += lua_toboolean(L, idx) ? "true" : "false";
+            break;
+        case LUA_TNUMBER:
+            renderNumber(lua_tonumber(L, idx), out);
+            break;
         case LUA_TSTRING: {
             size_t len = 0;
             const char* s = lua_tolstring(L, idx, &len);
             renderString(std::string_view(s, len), out);
             break;
         }
-        case LUA_TTABLE: renderTable(L, idx, out, indent, depth); break;
+        case LUA_TTABLE:
+            renderTable(L, idx, out, indent, depth);
+            break;
         default:
             if (luaL_callmeta(L, idx, "__tostring") && lua_isstring(L, -1)) {
                 out += "<" + std::string(lua_tostring(L, -1)) + ">";
@@ -557,8 +626,7 @@ int tSame(lua_State* L) {
     std::string got = renderValue(L, 1);
     std::string expected = renderValue(L, 2);
     if (got != expected) {
-        return luaL_error(L, "values differ\nexpected: %s\ngot: %s", expected.c_str(),
-                          got.c_str());
+        return luaL_error(L, "values differ\nexpected: %s\ngot: %s", expected.c_str(), got.c_str());
     }
     return 0;
 }
@@ -576,8 +644,7 @@ int tGolden(lua_State* L) {
     std::string name = luaL_checkstring(L, 1);
     luaL_checkany(L, 2);
     if (!validGoldenName(name)) {
-        return luaL_error(L, "t.golden: bad name '%s' (letters, digits, - _ . only)",
-                          name.c_str());
+        return luaL_error(L, "t.golden: bad name '%s' (letters, digits, - _ . only)", name.c_str());
     }
     std::string text = renderValue(L, 2) + "\n";
     std::filesystem::path rel =
@@ -628,11 +695,16 @@ int luaTest(lua_State* L) {
 void pushTestingModule(lua_State* L, VmState& st) {
     lua_createtable(L, 0, 12);
     const std::pair<const char*, lua_CFunction> functions[] = {
-        {"request", thunk<tRequest>}, {"subscriber", thunk<tSubscriber>},
-        {"service", thunk<tService>}, {"nas", thunk<tNas>},
-        {"settings", thunk<tSettings>}, {"now", thunk<tNow>},
-        {"eq", thunk<tEq>},           {"ok", thunk<tOk>},
-        {"same", thunk<tSame>},       {"golden", thunk<tGolden>},
+        {"request", thunk<tRequest>},
+        {"subscriber", thunk<tSubscriber>},
+        {"service", thunk<tService>},
+        {"nas", thunk<tNas>},
+        {"settings", thunk<tSettings>},
+        {"now", thunk<tNow>},
+        {"eq", thunk<tEq>},
+        {"ok", thunk<tOk>},
+        {"same", thunk<tSame>},
+        {"golden", thunk<tGolden>},
     };
     for (const auto& [name, fn] : functions) {
         pushFunction(L, st, fn);

@@ -19,7 +19,7 @@ namespace gatehouse::bindings {
 
 /// What one test created (requests with their bytes, subscribers, ...), freed when it ends.
 class TestArena {
-public:
+  public:
     struct Request {
         std::array<uint8_t, radius::kMaxPacketLength> buffer{};
         radius::Packet packet;
@@ -35,8 +35,8 @@ public:
     std::deque<policy::Nas> nases;
     std::deque<policy::Settings> settings;
 
-    std::string directory;     // the policy directory (golden files live under it)
-    std::string current_file;  // the running test file, "vendors/mikrotik.test.lua"
+    std::string directory;       // the policy directory (golden files live under it)
+    std::string current_file;    // the running test file, "vendors/mikrotik.test.lua"
     bool update_golden = false;  // GATEHOUSE_UPDATE_GOLDEN=1
 };
 

@@ -71,7 +71,8 @@ Expected<std::shared_ptr<const PolicyBundle>, PolicyError> PolicyBundle::loadDir
             // read any file on the host.
             fs::path target = fs::canonical(entry.path(), ec);
             if (ec || !inside(root, target)) {
-                return unexpected(PolicyError{rel, 0, "symlink leads outside the policy directory"});
+                return unexpected(
+                    PolicyError{rel, 0, "symlink leads outside the policy directory"});
             }
             if (fs::is_directory(target)) {
                 continue;  // not followed: its files are reached through their real path

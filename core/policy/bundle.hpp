@@ -19,20 +19,20 @@ struct PolicyError {
 
 struct EngineConfig {
     uint64_t max_instructions = 1000000;  // per call; the count hook ends runaway scripts
-    bool jit = false;     // JIT on: faster, but the budget is best-effort (hook misses JIT loops)
+    bool jit = false;  // JIT on: faster, but the budget is best-effort (hook misses JIT loops)
     bool allow_ffi = false;
     bool allow_debug = false;
     std::string entry = "default.lua";
 };
 
 struct PolicyFile {
-    std::string name;    // path relative to the directory, '/' separated: "vendors/mikrotik.lua"
+    std::string name;  // path relative to the directory, '/' separated: "vendors/mikrotik.lua"
     std::string source;
     bool is_test() const { return name.ends_with(".test.lua"); }
 };
 
 class PolicyBundle {
-public:
+  public:
     /// Reads every *.lua under `dir` (symlinks and files outside it refused); fails when the
     /// entry file is missing. Compiles nothing: see PolicyHost.
     static Expected<std::shared_ptr<const PolicyBundle>, PolicyError> loadDirectory(
@@ -51,7 +51,7 @@ public:
     /// A digest of every file, shown in reload reports and the panel.
     const std::string& fingerprint() const { return fingerprint_; }
 
-private:
+  private:
     std::string dir_;
     EngineConfig config_;
     std::vector<PolicyFile> files_;

@@ -33,12 +33,14 @@ struct IpRule {
 
 struct Decision {
     bool accept = false;
-    std::string reason;                 // reject: why (logged, shown in the panel); accept: ""
-    std::vector<ReplyAttribute> reply;  // in the order the policy gave them
+    std::string reason;  // reject: why (logged, shown in the panel); accept: ""
+    /// Ordered by vendor and number (Lua tables have no order); the values of one name keep the
+    /// order of the policy's list.
+    std::vector<ReplyAttribute> reply;
     IpRule ip;
     std::optional<uint32_t> session_timeout;
     std::optional<uint32_t> idle_timeout;
-    int tier = 0;                       // FUP tier applied (0 normal)
+    int tier = 0;                          // FUP tier applied (0 normal)
     std::optional<uint16_t> mschap_error;  // MS-CHAP-Error code for an MS-CHAP reject (647, 648..)
     /// Set when the policy itself failed (Lua error, budget, bad reply): "file:line: message".
     /// The request is then rejected with reason "policy error".
@@ -46,9 +48,9 @@ struct Decision {
 };
 
 struct AccountingDecision {
-    bool record = true;               // false: the policy rejects it as nonsense (logged, not stored)
+    bool record = true;  // false: the policy rejects it as nonsense (logged, not stored)
     std::string reason;
-    std::vector<std::string> tags;    // stored with the record
+    std::vector<std::string> tags;  // stored with the record
     std::string policy_error;
 };
 

@@ -68,7 +68,9 @@ size_t TestReport::passed() const {
         std::count_if(cases.begin(), cases.end(), [](const Case& c) { return c.passed; }));
 }
 
-size_t TestReport::failed() const { return cases.size() - passed(); }
+size_t TestReport::failed() const {
+    return cases.size() - passed();
+}
 
 struct PolicyHost::Impl {
     struct EntryPoint {
@@ -110,10 +112,10 @@ struct PolicyHost::Impl {
 
     void logFailure(const char* entry, const std::string& error) {
         PolicyError e = parseError(error);
-        std::string where = e.file.empty() ? std::string("policy")
-                                           : e.file + ":" + std::to_string(e.line);
+        std::string where =
+            e.file.empty() ? std::string("policy") : e.file + ":" + std::to_string(e.line);
         log->write(bindings::LogLevel::kWarn, where,
-                  std::string("policy.error entry=") + entry + " " + e.message);
+                   std::string("policy.error entry=") + entry + " " + e.message);
     }
 
     /// Error text for a value of the wrong kind returned by an entry point.
@@ -131,9 +133,9 @@ struct PolicyHost::Impl {
         if (!lua_isfunction(l, -1)) {
             std::string type = luaL_typename(l, -1);
             lua_pop(l, 1);
-            return unexpected(PolicyError{bundle->config().entry, 0,
-                                          std::string("defines no ") + name +
-                                              "() function (found " + type + ")"});
+            return unexpected(PolicyError{
+                bundle->config().entry, 0,
+                std::string("defines no ") + name + "() function (found " + type + ")"});
         }
         lua_pushvalue(l, -1);
         lua_Debug ar;
@@ -288,8 +290,8 @@ Expected<int, PolicyError> PolicyHost::fup(const Subscriber& sub, const Settings
         double v = lua_type(L, -1) == LUA_TNUMBER ? lua_tonumber(L, -1) : -1;
         size_t tiers = sub.service ? sub.service->fup.size() : 0;
         if (v < 0 || v != std::floor(v) || v > static_cast<double>(tiers)) {
-            error = impl.badReturn(impl.fup, ("fup() must return a tier 0.." +
-                                              std::to_string(tiers)).c_str());
+            error = impl.badReturn(
+                impl.fup, ("fup() must return a tier 0.." + std::to_string(tiers)).c_str());
             if (lua_type(L, -1) == LUA_TNUMBER) {
                 error += " " + messageAt(L, -1);
             }
@@ -305,8 +307,10 @@ Expected<int, PolicyError> PolicyHost::fup(const Subscriber& sub, const Settings
     return tier;
 }
 
-Expected<std::vector<ReplyAttribute>, PolicyError> PolicyHost::coaForTier(
-    const Subscriber& sub, const Nas& nas, const Settings& settings, int tier, int64_t now) {
+Expected<std::vector<ReplyAttribute>, PolicyError> PolicyHost::coaForTier(const Subscriber& sub,
+                                                                          const Nas& nas,
+                                                                          const Settings& settings,
+                                                                          int tier, int64_t now) {
     Impl& impl = *impl_;
     if (impl.coa.ref == LUA_NOREF) {
         return unexpected(
@@ -365,9 +369,15 @@ void PolicyHost::setLogSink(bindings::LogSink* sink) {
     impl_->st().log = impl_->log;
 }
 
-int PolicyHost::stackDepth() const { return lua_gettop(impl_->L()); }
+int PolicyHost::stackDepth() const {
+    return lua_gettop(impl_->L());
+}
 
-const PolicyBundle& PolicyHost::bundle() const { return *impl_->bundle; }
-const std::shared_ptr<const PolicyBundle>& PolicyHost::bundlePtr() const { return impl_->bundle; }
+const PolicyBundle& PolicyHost::bundle() const {
+    return *impl_->bundle;
+}
+const std::shared_ptr<const PolicyBundle>& PolicyHost::bundlePtr() const {
+    return impl_->bundle;
+}
 
 }  // namespace gatehouse::policy

@@ -30,7 +30,7 @@ struct TestReport {
 };
 
 class PolicyHost {
-public:
+  public:
     /// Builds a VM: sandbox, budget, JIT mode, then loads the bundle's entry file (which
     /// require()s the rest). Fails with file:line when a file does not compile or its top
     /// level errors, or when an entry point is missing.
@@ -48,9 +48,9 @@ public:
     Expected<int, PolicyError> fup(const Subscriber& sub, const Settings& settings, int64_t now);
     /// coa_for_tier(sub, nas, tier): the attributes that move a live session to `tier`.
     Expected<std::vector<ReplyAttribute>, PolicyError> coaForTier(const Subscriber& sub,
-                                                                 const Nas& nas,
-                                                                 const Settings& settings,
-                                                                 int tier, int64_t now);
+                                                                  const Nas& nas,
+                                                                  const Settings& settings,
+                                                                  int tier, int64_t now);
     /// Runs every *.test.lua of the bundle in this VM.
     TestReport runTests();
 
@@ -63,7 +63,7 @@ public:
     const PolicyBundle& bundle() const;
     const std::shared_ptr<const PolicyBundle>& bundlePtr() const;
 
-private:
+  private:
     PolicyHost();
     struct Impl;
     std::unique_ptr<Impl> impl_;

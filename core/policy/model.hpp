@@ -18,7 +18,7 @@ struct FupTier {
     uint64_t monthly_bytes = 0;  // ... or this month's usage reaches it (0: no monthly)
     uint64_t download_bps = 0;
     uint64_t upload_bps = 0;
-    std::string filter_id;       // generic/Cisco/Juniper/Huawei: the BNG's profile for this tier
+    std::string filter_id;  // generic/Cisco/Juniper/Huawei: the BNG's profile for this tier
 };
 
 struct Service {
@@ -67,8 +67,8 @@ struct Subscriber {
     std::string last_ip;                // the address it had last (sticky pools)
     std::shared_ptr<const Service> service;  // nullptr: no service assigned
     int64_t reseller_id = 0;
-    uint32_t open_sessions = 0;         // sessions open now (simultaneous-use)
-    int current_tier = 0;               // the FUP tier in force now
+    uint32_t open_sessions = 0;  // sessions open now (simultaneous-use)
+    int current_tier = 0;        // the FUP tier in force now
     Usage usage;
     std::vector<ExtraAttribute> extra;  // radreply rows
 };
@@ -77,18 +77,18 @@ struct Nas {
     int64_t id = 0;
     std::string name;
     std::string ip;
-    std::string type = "generic";       // mikrotik|generic|cisco|juniper|huawei|... (vendor module)
-    std::vector<std::string> realms;    // allowed realms ("" list: any)
+    std::string type = "generic";     // mikrotik|generic|cisco|juniper|huawei|... (vendor module)
+    std::vector<std::string> realms;  // allowed realms ("" list: any)
     uint16_t coa_port = 3799;
 };
 
 /// The ISP's settings (settings table), with the defaults of a new install.
 struct Settings {
-    uint32_t interim_interval = 300;       // Acct-Interim-Interval, seconds
-    bool hard_cut = false;                 // Session-Timeout ends the session at expiry
-    std::string expired_action = "reject"; // reject | walled_garden | grace
-    uint32_t grace_days = 0;               // with expired_action = grace
-    std::string walled_garden_pool;        // pool for expired users (walled_garden)
+    uint32_t interim_interval = 300;        // Acct-Interim-Interval, seconds
+    bool hard_cut = false;                  // Session-Timeout ends the session at expiry
+    std::string expired_action = "reject";  // reject | walled_garden | grace
+    uint32_t grace_days = 0;                // with expired_action = grace
+    std::string walled_garden_pool;         // pool for expired users (walled_garden)
     std::string walled_garden_address_list = "expired";  // MikroTik address list for them
     std::string timezone = "UTC";
     std::map<std::string, std::string> extra;  // anything else, visible to policies as strings

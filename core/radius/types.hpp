@@ -10,9 +10,9 @@ namespace gatehouse::radius {
 inline constexpr size_t kHeaderLength = 20;
 inline constexpr size_t kMaxPacketLength = 4096;  // RFC 2865 3: UDP transport
 inline constexpr size_t kAuthenticatorLength = 16;
-inline constexpr size_t kMaxAttrValue = 253;                         // 255 - type - length
-inline constexpr size_t kMaxVsaValue = kMaxAttrValue - 4 - 2;        // RFC-format sub-attribute
-inline constexpr size_t kMaxPasswordLength = 128;                    // RFC 2865 5.2
+inline constexpr size_t kMaxAttrValue = 253;                   // 255 - type - length
+inline constexpr size_t kMaxVsaValue = kMaxAttrValue - 4 - 2;  // RFC-format sub-attribute
+inline constexpr size_t kMaxPasswordLength = 128;              // RFC 2865 5.2
 
 enum class Code : uint8_t {
     kAccessRequest = 1,
@@ -35,8 +35,21 @@ enum class Code : uint8_t {
 /// True for the codes of RFC 2865/2866/5176/5997/7930 that Gatehouse speaks.
 constexpr bool isKnownCode(uint8_t c) {
     switch (c) {
-        case 1: case 2: case 3: case 4: case 5: case 11: case 12: case 13:
-        case 40: case 41: case 42: case 43: case 44: case 45: case 52:
+        case 1:
+        case 2:
+        case 3:
+        case 4:
+        case 5:
+        case 11:
+        case 12:
+        case 13:
+        case 40:
+        case 41:
+        case 42:
+        case 43:
+        case 44:
+        case 45:
+        case 52:
             return true;
         default:
             return false;
@@ -44,15 +57,14 @@ constexpr bool isKnownCode(uint8_t c) {
 }
 
 constexpr bool isRequest(Code c) {
-    return c == Code::kAccessRequest || c == Code::kAccountingRequest ||
-           c == Code::kStatusServer || c == Code::kDisconnectRequest || c == Code::kCoaRequest;
+    return c == Code::kAccessRequest || c == Code::kAccountingRequest || c == Code::kStatusServer ||
+           c == Code::kDisconnectRequest || c == Code::kCoaRequest;
 }
 
 /// Requests whose authenticator is MD5(header with zero authenticator + attrs + secret)
 /// (RFC 2866 3, RFC 5176 3.5) rather than 16 random octets.
 constexpr bool hasHashedRequestAuthenticator(Code c) {
-    return c == Code::kAccountingRequest || c == Code::kDisconnectRequest ||
-           c == Code::kCoaRequest;
+    return c == Code::kAccountingRequest || c == Code::kDisconnectRequest || c == Code::kCoaRequest;
 }
 
 std::string_view codeName(Code c);  // "Access-Request", ..., "Unknown"

@@ -20,7 +20,9 @@ namespace {
 
 using namespace gatehouse::policy;
 
-const radius::Dictionary& dict() { return radius::Dictionary::builtin(); }
+const radius::Dictionary& dict() {
+    return radius::Dictionary::builtin();
+}
 
 /// A MikroTik PPPoE Access-Request as RouterOS 7 sends it, and its subscriber.
 struct PppoeRequest {

@@ -25,7 +25,8 @@ int main(int argc, char** argv) {
         fs::path p(argv[i]);
         if (fs::is_directory(p)) {
             for (const auto& e : fs::recursive_directory_iterator(p)) {
-                if (e.is_regular_file()) runs += runFile(e.path());
+                if (e.is_regular_file())
+                    runs += runFile(e.path());
             }
         } else if (fs::exists(p)) {
             runs += runFile(p);

@@ -26,7 +26,8 @@ end)",
     d = h->authorize(r->ctx);
     EXPECT_TRUE(d.accept) << d.policy_error;
     r->sub.username = "loop";
-    EXPECT_EQ(h->authorize(r->ctx).policy_error, "default.lua:4: instruction budget exceeded (10000)");
+    EXPECT_EQ(h->authorize(r->ctx).policy_error,
+              "default.lua:4: instruction budget exceeded (10000)");
 }
 
 TEST(Budget, PolicyPcallCannotSwallowTheOverrun) {
@@ -63,9 +64,10 @@ end)",
 }
 
 TEST(Budget, RecursionWithoutEndIsAnErrorNotACrash) {
-    auto h = host("local function f(n) return 1 + f(n + 1) end\n"
-                  "function authorize() return f(1) end\n",
-                  smallBudget(10000000));
+    auto h = host(
+        "local function f(n) return 1 + f(n + 1) end\n"
+        "function authorize() return f(1) end\n",
+        smallBudget(10000000));
     ASSERT_TRUE(h);
     auto r = pppoeRequest();
     Decision d = h->authorize(r->ctx);
@@ -83,9 +85,10 @@ TEST(Budget, AppliesToTheTopLevelOfTheEntryFile) {
 }
 
 TEST(Budget, AppliesToFupAndCoa) {
-    auto h = host("function authorize() end\nfunction fup() while true do end end\n"
-                  "function coa_for_tier() repeat until false end\n",
-                  smallBudget(5000));
+    auto h = host(
+        "function authorize() end\nfunction fup() while true do end end\n"
+        "function coa_for_tier() repeat until false end\n",
+        smallBudget(5000));
     ASSERT_TRUE(h);
     auto r = pppoeRequest();
     auto tier = h->fup(r->sub, Settings{}, 0);

@@ -16,7 +16,9 @@
 
 namespace gatehouse::policy::enginetest {
 
-inline const radius::Dictionary& dict() { return radius::Dictionary::builtin(); }
+inline const radius::Dictionary& dict() {
+    return radius::Dictionary::builtin();
+}
 
 inline EngineConfig smallBudget(uint64_t n = 100000) {
     EngineConfig c;
@@ -43,7 +45,7 @@ inline std::unique_ptr<PolicyHost> host(const std::string& source, EngineConfig 
 
 /// A log sink that keeps every line.
 class CaptureSink : public bindings::LogSink {
-public:
+  public:
     void write(bindings::LogLevel level, std::string_view where, std::string_view msg) override {
         lines.push_back(std::string(level == bindings::LogLevel::kWarn ? "warn " : "info ") +
                         std::string(where) + " " + std::string(msg));

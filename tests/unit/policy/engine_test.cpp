@@ -14,8 +14,9 @@ TEST(PolicyHost, CreateReportsSyntaxErrorWithFileAndLine) {
 }
 
 TEST(PolicyHost, CreateReportsTopLevelErrorInRequiredModule) {
-    auto h = tryHost({{"default.lua", "local m = require('vendors.broken')\n"
-                                      "function authorize() return reject('x') end\n"},
+    auto h = tryHost({{"default.lua",
+                       "local m = require('vendors.broken')\n"
+                       "function authorize() return reject('x') end\n"},
                       {"vendors/broken.lua", "local t = {}\n\nerror('vendor table broken')\n"}});
     ASSERT_FALSE(h.has_value());
     EXPECT_EQ(h.error().describe(), "vendors/broken.lua:3: vendor table broken");
@@ -78,8 +79,9 @@ TEST(PolicyHost, LuaErrorRejectsWithFileAndLine) {
     EXPECT_EQ(d.reason, "policy error");
     EXPECT_EQ(d.policy_error, "default.lua:3: attempt to index local 'x' (a nil value)");
     ASSERT_EQ(sink.lines.size(), 1u);
-    EXPECT_EQ(sink.lines[0], "warn default.lua:3 policy.error entry=authorize attempt to index "
-                             "local 'x' (a nil value)");
+    EXPECT_EQ(sink.lines[0],
+              "warn default.lua:3 policy.error entry=authorize attempt to index "
+              "local 'x' (a nil value)");
     EXPECT_EQ(h->stackDepth(), 0);
     // The worker lives on: the next request works the same way.
     EXPECT_EQ(h->authorize(r->ctx).policy_error, d.policy_error);
@@ -89,8 +91,7 @@ TEST(PolicyHost, ErrorWithoutPositionGetsTheInnermostPolicyLine) {
     auto h = host("function authorize(req)\n\n  error({ code = 1 })\nend\n");
     ASSERT_TRUE(h);
     auto r = pppoeRequest();
-    EXPECT_EQ(h->authorize(r->ctx).policy_error,
-              "default.lua:3: (error object is a table value)");
+    EXPECT_EQ(h->authorize(r->ctx).policy_error, "default.lua:3: (error object is a table value)");
     auto h2 = host("function authorize(req)\n  error('plain', 0)\nend\n");
     ASSERT_TRUE(h2);
     EXPECT_EQ(h2->authorize(r->ctx).policy_error, "default.lua:2: plain");
@@ -126,9 +127,9 @@ end)");
     EXPECT_TRUE(a.record);
     EXPECT_EQ(a.tags, std::vector<std::string>{"status:Start"});
     EXPECT_EQ(a.policy_error, "");
-    Request stop({{"User-Name", "bob"}, {"Acct-Status-Type", "Stop"},
-                  {"Acct-Session-Time", "4000000000"}},
-                 radius::Code::kAccountingRequest, "none");
+    Request stop(
+        {{"User-Name", "bob"}, {"Acct-Status-Type", "Stop"}, {"Acct-Session-Time", "4000000000"}},
+        radius::Code::kAccountingRequest, "none");
     a = h->accounting(stop.ctx);
     EXPECT_FALSE(a.record);
     EXPECT_EQ(a.reason, "session time nonsense");
@@ -136,8 +137,9 @@ end)");
 }
 
 TEST(PolicyHost, AcceptInAccountingRaises) {
-    auto h = host("function authorize() return reject('x') end\n"
-                  "function accounting(req)\n  local d = accept()\n  return d\nend\n");
+    auto h = host(
+        "function authorize() return reject('x') end\n"
+        "function accounting(req)\n  local d = accept()\n  return d\nend\n");
     ASSERT_TRUE(h);
     Request r({{"User-Name", "bob"}, {"Acct-Status-Type", "Start"}},
               radius::Code::kAccountingRequest, "none");
@@ -202,7 +204,8 @@ TEST(PolicyHost, FupTierOutOfRangeIsAPolicyError) {
     auto r = pppoeRequest();
     auto tier = h->fup(r->sub, Settings{}, 0);
     ASSERT_FALSE(tier.has_value());
-    EXPECT_EQ(tier.error().describe(), "default.lua:2: fup() must return a tier 0..2, got number 7");
+    EXPECT_EQ(tier.error().describe(),
+              "default.lua:2: fup() must return a tier 0..2, got number 7");
 }
 
 TEST(PolicyHost, CoaForTierConvertsAttributes) {
@@ -222,8 +225,9 @@ end)");
 }
 
 TEST(PolicyHost, CoaForTierUnknownAttributeNamesIt) {
-    auto h = host("function authorize() return reject('x') end\n"
-                  "function coa_for_tier() return { ['Mikrotik-Rate-Limt'] = '1M/1M' } end\n");
+    auto h = host(
+        "function authorize() return reject('x') end\n"
+        "function coa_for_tier() return { ['Mikrotik-Rate-Limt'] = '1M/1M' } end\n");
     ASSERT_TRUE(h);
     auto r = pppoeRequest();
     auto attrs = h->coaForTier(r->sub, r->nas, Settings{}, 1, 0);
@@ -257,8 +261,9 @@ return M
 
 TEST(PolicyHost, ErrorInsideModuleNamesTheModuleLine) {
     auto h = host("local m = require('lib.util')\nfunction authorize() return m.boom() end\n", {},
-                  {{"lib/util.lua", "local M = {}\nfunction M.boom()\n  error('util failed')\nend\n"
-                                    "return M\n"}});
+                  {{"lib/util.lua",
+                    "local M = {}\nfunction M.boom()\n  error('util failed')\nend\n"
+                    "return M\n"}});
     ASSERT_TRUE(h);
     auto r = pppoeRequest();
     EXPECT_EQ(h->authorize(r->ctx).policy_error, "lib/util.lua:3: util failed");
@@ -269,7 +274,8 @@ TEST(PolicyHost, RequireLoopIsReported) {
                       {"lib/a.lua", "local b = require('lib.b')\nreturn b\n"},
                       {"lib/b.lua", "local a = require('lib.a')\nreturn a\n"}});
     ASSERT_FALSE(h.has_value());
-    EXPECT_EQ(h.error().describe(), "lib/b.lua:1: require: module 'lib.a' requires itself (a loop)");
+    EXPECT_EQ(h.error().describe(),
+              "lib/b.lua:1: require: module 'lib.a' requires itself (a loop)");
 }
 
 TEST(PolicyHost, CallsDoNotLeakStackOnAnyPath) {

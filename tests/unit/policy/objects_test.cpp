@@ -26,11 +26,11 @@ TEST(RequestObject, ReadsAttributesByName) {
     EXPECT_EQ(eval(*r, "req:get('NAS-Port-Id')"), "ether2-pppoe");
     EXPECT_EQ(eval(*r, "req['NAS-Port']"), "15728653");
     EXPECT_EQ(eval(*r, "type(req['NAS-Port'])"), "number");
-    EXPECT_EQ(eval(*r, "req['Service-Type']"), "Framed-User");       // VALUE name
+    EXPECT_EQ(eval(*r, "req['Service-Type']"), "Framed-User");  // VALUE name
     EXPECT_EQ(eval(*r, "req['NAS-Port-Type']"), "Ethernet");
-    EXPECT_EQ(eval(*r, "req['NAS-IP-Address']"), "10.255.0.1");      // ipaddr as text
-    EXPECT_EQ(eval(*r, "req['Framed-IP-Address']"), "nil");          // absent
-    EXPECT_EQ(eval(*r, "req['user-name']"), "alice@isp.example");    // names are case-blind
+    EXPECT_EQ(eval(*r, "req['NAS-IP-Address']"), "10.255.0.1");    // ipaddr as text
+    EXPECT_EQ(eval(*r, "req['Framed-IP-Address']"), "nil");        // absent
+    EXPECT_EQ(eval(*r, "req['user-name']"), "alice@isp.example");  // names are case-blind
 }
 
 TEST(RequestObject, DerivedFields) {
@@ -81,7 +81,8 @@ TEST(RequestObject, VendorAndIntegerTypes) {
 
 TEST(RequestObject, UnknownAttributeNameRaises) {
     auto r = pppoeRequest();
-    EXPECT_EQ(eval(*r, "req['User-Nmae']"), "default.lua:2: request: unknown attribute 'User-Nmae'");
+    EXPECT_EQ(eval(*r, "req['User-Nmae']"),
+              "default.lua:2: request: unknown attribute 'User-Nmae'");
     EXPECT_EQ(eval(*r, "req:get('Nope')"), "default.lua:2: req:get: unknown attribute 'Nope'");
     EXPECT_EQ(eval(*r, "req[1]"),
               "default.lua:2: request: attribute name must be a string, got number");
@@ -176,14 +177,24 @@ TEST(SubscriberObject, ServiceAndFupTiers) {
     svc->filter_id = "home";
     svc->address_list = "home-list";
     r->sub.service = svc;
-    const std::pair<const char*, const char*> expected[] = {
-        {"id", "3"}, {"name", "Home 20M"}, {"download_bps", "20000000"},
-        {"upload_bps", "5000000"}, {"burst_download_bps", "1"}, {"burst_upload_bps", "2"},
-        {"burst_threshold_download_bps", "3"}, {"burst_threshold_upload_bps", "4"},
-        {"burst_time", "8"}, {"priority", "5"}, {"pool_name", "pppoe-pool"},
-        {"managed_pool", "mp"}, {"idle_timeout", "600"}, {"session_timeout", "7200"},
-        {"simultaneous_use", "2"}, {"filter_id", "home"}, {"address_list", "home-list"},
-        {"fup_counts", "total"}};
+    const std::pair<const char*, const char*> expected[] = {{"id", "3"},
+                                                            {"name", "Home 20M"},
+                                                            {"download_bps", "20000000"},
+                                                            {"upload_bps", "5000000"},
+                                                            {"burst_download_bps", "1"},
+                                                            {"burst_upload_bps", "2"},
+                                                            {"burst_threshold_download_bps", "3"},
+                                                            {"burst_threshold_upload_bps", "4"},
+                                                            {"burst_time", "8"},
+                                                            {"priority", "5"},
+                                                            {"pool_name", "pppoe-pool"},
+                                                            {"managed_pool", "mp"},
+                                                            {"idle_timeout", "600"},
+                                                            {"session_timeout", "7200"},
+                                                            {"simultaneous_use", "2"},
+                                                            {"filter_id", "home"},
+                                                            {"address_list", "home-list"},
+                                                            {"fup_counts", "total"}};
     for (const auto& [field, value] : expected) {
         EXPECT_EQ(eval(*r, std::string("sub.service.") + field), value) << field;
     }
@@ -194,8 +205,9 @@ TEST(SubscriberObject, ServiceAndFupTiers) {
     EXPECT_EQ(eval(*r, "sub.service.fup[1].download_bps"), "10000000");
     EXPECT_EQ(eval(*r, "sub.service.fup[1].upload_bps"), "2000000");
     EXPECT_EQ(eval(*r, "sub.service.fup[1].filter_id"), "fup1");
-    EXPECT_EQ(eval(*r, "(function() local n = 0; for _, t in ipairs(sub.service.fup) do n = n + "
-                       "t.upload_bps end; return n end)()"),
+    EXPECT_EQ(eval(*r,
+                   "(function() local n = 0; for _, t in ipairs(sub.service.fup) do n = n + "
+                   "t.upload_bps end; return n end)()"),
               "3000000");
     r->sub.service = nullptr;
     EXPECT_EQ(eval(*r, "sub.service"), "nil");
@@ -256,8 +268,9 @@ TEST(SettingsObject, FieldsExtrasAndNow) {
 }
 
 TEST(LogFunctions, CarryFileAndLine) {
-    auto h = host("function authorize(req)\n  log.info('user', req.user, 42, nil, true)\n"
-                  "  log.warn('odd')\n  local d = accept()\n  return d\nend\n");
+    auto h = host(
+        "function authorize(req)\n  log.info('user', req.user, 42, nil, true)\n"
+        "  log.warn('odd')\n  local d = accept()\n  return d\nend\n");
     ASSERT_TRUE(h);
     CaptureSink sink;
     h->setLogSink(&sink);
@@ -268,7 +281,9 @@ TEST(LogFunctions, CarryFileAndLine) {
     EXPECT_EQ(sink.lines[1], "warn default.lua:3 odd");
 }
 
-int throwing(lua_State*) { throw std::runtime_error("boom from C++"); }
+int throwing(lua_State*) {
+    throw std::runtime_error("boom from C++");
+}
 
 TEST(ExceptionThunk, TurnsCppExceptionIntoLuaErrorKeepingTheMessage) {
     lua_State* L = luaL_newstate();

@@ -42,45 +42,49 @@ TEST(Reply, ValuesConvertedByDictionaryType) {
   return r)");
     ASSERT_EQ(d.policy_error, "");
     EXPECT_TRUE(d.accept);
-    EXPECT_EQ(texts(d), (std::vector<std::string>{
-                            "Service-Type=Framed-User", "Framed-Protocol=PPP",
-                            "Framed-IP-Address=10.0.0.5", "Filter-Id=\"42\"", "Class=0x01ab",
-                            "Acct-Interim-Interval=300", "Mikrotik-Rate-Limit=\"2M/4M\"",
-                            "Mikrotik-Address-List=\"home\""}));
+    EXPECT_EQ(texts(d),
+              (std::vector<std::string>{
+                  "Service-Type=Framed-User", "Framed-Protocol=PPP", "Framed-IP-Address=10.0.0.5",
+                  "Filter-Id=\"42\"", "Class=0x01ab", "Acct-Interim-Interval=300",
+                  "Mikrotik-Rate-Limit=\"2M/4M\"", "Mikrotik-Address-List=\"home\""}));
 }
 
 TEST(Reply, ListGivesSeveralAttributesInOrder) {
-    Decision d = run("  local r = accept({ ['Reply-Message'] = { 'one', 'two', 'three' } })\n"
-                     "  return r");
+    Decision d =
+        run("  local r = accept({ ['Reply-Message'] = { 'one', 'two', 'three' } })\n"
+            "  return r");
     EXPECT_EQ(texts(d), (std::vector<std::string>{"Reply-Message=\"one\"", "Reply-Message=\"two\"",
                                                   "Reply-Message=\"three\""}));
 }
 
 TEST(Reply, TaggedAttribute) {
-    Decision d = run("  local r = accept({ ['ERX-Service-Activate:1'] = 'svc-20M(20000000)' })\n"
-                     "  return r");
+    Decision d =
+        run("  local r = accept({ ['ERX-Service-Activate:1'] = 'svc-20M(20000000)' })\n"
+            "  return r");
     ASSERT_EQ(d.reply.size(), 1u) << d.policy_error;
     EXPECT_EQ(d.reply[0].def->name, "ERX-Service-Activate");
     EXPECT_EQ(d.reply[0].tag, 1);
     EXPECT_EQ(asChars(d.reply[0].value), "svc-20M(20000000)");
-    EXPECT_EQ(run("  local r = accept({ ['ERX-Service-Activate:40'] = 'x' })\n  return r")
-                  .policy_error,
-              "default.lua:2: accept: 'ERX-Service-Activate:40': the tag must be 1..31");
+    EXPECT_EQ(
+        run("  local r = accept({ ['ERX-Service-Activate:40'] = 'x' })\n  return r").policy_error,
+        "default.lua:2: accept: 'ERX-Service-Activate:40': the tag must be 1..31");
     EXPECT_EQ(run("  local r = accept({ ['Filter-Id:1'] = 'x' })\n  return r").policy_error,
               "default.lua:2: accept: 'Filter-Id:1': this attribute takes no tag");
 }
 
 TEST(Reply, UnknownAttributeNamesItAndTheAcceptLine) {
-    Decision d = run("  local x = 1\n  local r = accept({ ['Mikrotik-Rate-Limt'] = '1M/1M' })\n"
-                     "  return r");
+    Decision d =
+        run("  local x = 1\n  local r = accept({ ['Mikrotik-Rate-Limt'] = '1M/1M' })\n"
+            "  return r");
     EXPECT_FALSE(d.accept);
     EXPECT_EQ(d.reason, "policy error");
     EXPECT_EQ(d.policy_error, "default.lua:3: accept: unknown attribute 'Mikrotik-Rate-Limt'");
 }
 
 TEST(Reply, BadValuesNameTheAttribute) {
-    EXPECT_EQ(run("  local r = accept({ ['Framed-IP-Address'] = '10.0.0' })\n  return r").policy_error,
-              "default.lua:2: accept: Framed-IP-Address: bad IPv4 '10.0.0'");
+    EXPECT_EQ(
+        run("  local r = accept({ ['Framed-IP-Address'] = '10.0.0' })\n  return r").policy_error,
+        "default.lua:2: accept: Framed-IP-Address: bad IPv4 '10.0.0'");
     EXPECT_EQ(run("  local r = accept({ ['Session-Timeout'] = -1 })\n  return r").policy_error,
               "default.lua:2: accept: Session-Timeout must be a whole number in 0..4294967295, "
               "got -1");
@@ -100,8 +104,9 @@ TEST(Reply, BadValuesNameTheAttribute) {
 }
 
 TEST(Reply, AcceptOptions) {
-    Decision d = run("  local r = accept(nil, { ip = { static = '10.0.0.9' }, session_timeout = "
-                     "3600, idle_timeout = 600, tier = 2 })\n  return r");
+    Decision d =
+        run("  local r = accept(nil, { ip = { static = '10.0.0.9' }, session_timeout = "
+            "3600, idle_timeout = 600, tier = 2 })\n  return r");
     ASSERT_EQ(d.policy_error, "");
     EXPECT_TRUE(d.accept);
     EXPECT_EQ(d.ip.kind, IpRule::kStatic);
@@ -116,15 +121,17 @@ TEST(Reply, AcceptOptions) {
     d = run("  local r = accept({}, { ip = { pool = 'managed-1' } })\n  return r");
     EXPECT_EQ(d.ip.kind, IpRule::kManagedPool);
     EXPECT_EQ(d.ip.pool, "managed-1");
-    d = run("  local r = accept({}, { ip = { pool = 'managed-1', address = '10.1.0.7' } })\n"
+    d =
+        run("  local r = accept({}, { ip = { pool = 'managed-1', address = '10.1.0.7' } })\n"
             "  return r");
     EXPECT_EQ(d.ip.kind, IpRule::kClaim);
     EXPECT_EQ(d.ip.address, "10.1.0.7");
 }
 
 TEST(Reply, BadOptionsAreErrors) {
-    EXPECT_EQ(run("  local r = accept({}, { ip = { static = '10.0.0' } })\n  return r").policy_error,
-              "default.lua:2: accept: ip.static: '10.0.0' is not an IPv4 address");
+    EXPECT_EQ(
+        run("  local r = accept({}, { ip = { static = '10.0.0' } })\n  return r").policy_error,
+        "default.lua:2: accept: ip.static: '10.0.0' is not an IPv4 address");
     EXPECT_EQ(run("  local r = accept({}, { ip = { nas_pol = 'x' } })\n  return r").policy_error,
               "default.lua:2: accept: unknown ip option 'nas_pol' (static, nas_pool, pool, "
               "address)");
@@ -136,8 +143,9 @@ TEST(Reply, BadOptionsAreErrors) {
 }
 
 TEST(Reply, RejectOptions) {
-    Decision d = run("  local r = reject('expired', { reply = { ['Reply-Message'] = 'Account "
-                     "expired' }, mschap_error = 648 })\n  return r");
+    Decision d =
+        run("  local r = reject('expired', { reply = { ['Reply-Message'] = 'Account "
+            "expired' }, mschap_error = 648 })\n  return r");
     ASSERT_EQ(d.policy_error, "");
     EXPECT_FALSE(d.accept);
     EXPECT_EQ(d.reason, "expired");
@@ -152,8 +160,9 @@ TEST(Reply, RejectOptions) {
 }
 
 TEST(Reply, LastDecisionWins) {
-    Decision d = run("  local a = accept({ ['Filter-Id'] = 'a' })\n  local r = reject('no')\n"
-                     "  return r");
+    Decision d =
+        run("  local a = accept({ ['Filter-Id'] = 'a' })\n  local r = reject('no')\n"
+            "  return r");
     EXPECT_FALSE(d.accept);
     EXPECT_EQ(d.reason, "no");
     EXPECT_TRUE(d.reply.empty());

@@ -21,27 +21,32 @@ std::string probe(const std::string& expr, EngineConfig config = smallBudget()) 
 
 class ClosedGlobal : public ::testing::TestWithParam<const char*> {};
 
-TEST_P(ClosedGlobal, IsNil) { EXPECT_EQ(probe(GetParam()), "nil") << GetParam(); }
+TEST_P(ClosedGlobal, IsNil) {
+    EXPECT_EQ(probe(GetParam()), "nil") << GetParam();
+}
 
-INSTANTIATE_TEST_SUITE_P(
-    Sandbox, ClosedGlobal,
-    ::testing::Values("io", "os.execute", "os.exit", "os.getenv", "os.remove", "os.rename",
-                      "os.tmpname", "os.setlocale", "load", "loadstring", "loadfile", "dofile",
-                      "debug", "ffi", "jit", "collectgarbage", "gcinfo", "getfenv", "setfenv",
-                      "newproxy", "module", "package", "print", "coroutine", "string.dump",
-                      "(\"x\").dump", "getmetatable('').__index.dump", "_G.io", "_G.load",
-                      "rawget(_G, 'loadstring')"));
+INSTANTIATE_TEST_SUITE_P(Sandbox, ClosedGlobal,
+                         ::testing::Values("io", "os.execute", "os.exit", "os.getenv", "os.remove",
+                                           "os.rename", "os.tmpname", "os.setlocale", "load",
+                                           "loadstring", "loadfile", "dofile", "debug", "ffi",
+                                           "jit", "collectgarbage", "gcinfo", "getfenv", "setfenv",
+                                           "newproxy", "module", "package", "print", "coroutine",
+                                           "string.dump", "(\"x\").dump",
+                                           "getmetatable('').__index.dump", "_G.io", "_G.load",
+                                           "rawget(_G, 'loadstring')"));
 
 class OpenGlobal : public ::testing::TestWithParam<const char*> {};
 
-TEST_P(OpenGlobal, IsAFunction) { EXPECT_EQ(probe(std::string("type(") + GetParam() + ")"), "function"); }
+TEST_P(OpenGlobal, IsAFunction) {
+    EXPECT_EQ(probe(std::string("type(") + GetParam() + ")"), "function");
+}
 
 INSTANTIATE_TEST_SUITE_P(Sandbox, OpenGlobal,
                          ::testing::Values("os.time", "os.date", "os.clock", "string.format",
-                                           "table.concat", "math.floor", "pairs", "ipairs",
-                                           "pcall", "xpcall", "unpack", "setmetatable",
-                                           "getmetatable", "rawset", "tonumber", "select",
-                                           "require", "now", "log.info", "log.warn", "accept"));
+                                           "table.concat", "math.floor", "pairs", "ipairs", "pcall",
+                                           "xpcall", "unpack", "setmetatable", "getmetatable",
+                                           "rawset", "tonumber", "select", "require", "now",
+                                           "log.info", "log.warn", "accept"));
 
 TEST(Sandbox, StringMethodsStillWork) {
     EXPECT_EQ(probe("('a-b'):upper() .. ('%d'):format(7)"), "A-B7");
@@ -68,8 +73,9 @@ TEST(Sandbox, RequireRefusesPathsOutsideTheDirectory) {
 }
 
 TEST(Sandbox, RequireCannotLoadTestFiles) {
-    auto h = tryHost({{"default.lua", "local t = require('default.test')\nfunction authorize() end"},
-                      {"default.test.lua", "return {}"}});
+    auto h =
+        tryHost({{"default.lua", "local t = require('default.test')\nfunction authorize() end"},
+                 {"default.test.lua", "return {}"}});
     ASSERT_FALSE(h.has_value());
     EXPECT_EQ(h.error().describe(),
               "default.lua:1: require: module 'default.test' not found (no default/test.lua in "
@@ -97,8 +103,9 @@ TEST(Sandbox, StringDumpCannotBeRestoredThroughTheMetatable) {
 
 TEST(Sandbox, GlobalsOfOneCallAreVisibleToTheNextOnlyInTheSameVm) {
     // Globals are per VM (per worker); nothing leaks between hosts.
-    auto h1 = host("counter = 0\nfunction authorize() counter = counter + 1; local r = "
-                   "reject(tostring(counter)); return r end");
+    auto h1 = host(
+        "counter = 0\nfunction authorize() counter = counter + 1; local r = "
+        "reject(tostring(counter)); return r end");
     auto h2 = host("function authorize() local r = reject(tostring(counter)); return r end");
     ASSERT_TRUE(h1 && h2);
     auto r = pppoeRequest();

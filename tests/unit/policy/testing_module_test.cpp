@@ -28,8 +28,8 @@ function accounting(req) return record({ req["Acct-Status-Type"] }) end
 
 TestReport runTests(const std::string& tests, EngineConfig config = {},
                     std::string dir = "<memory>") {
-    auto bundle = PolicyBundle::fromFiles(
-        {{"default.lua", kPolicy}, {"default.test.lua", tests}}, config, std::move(dir));
+    auto bundle = PolicyBundle::fromFiles({{"default.lua", kPolicy}, {"default.test.lua", tests}},
+                                          config, std::move(dir));
     auto h = PolicyHost::create(bundle, dict());
     if (!h) {
         ADD_FAILURE() << h.error().describe();
@@ -75,9 +75,10 @@ return {
   end,
 }
 )");
-    EXPECT_EQ(summary(r), "disabled account is rejected: ok\n"
-                          "a: unknown user: ok\n"
-                          "b: accept carries the rate: ok\n");
+    EXPECT_EQ(summary(r),
+              "disabled account is rejected: ok\n"
+              "a: unknown user: ok\n"
+              "b: accept carries the rate: ok\n");
     EXPECT_EQ(r.passed(), 3u);
     EXPECT_EQ(r.failed(), 0u);
     ASSERT_EQ(r.cases.size(), 3u);
@@ -152,7 +153,8 @@ end)
     ASSERT_EQ(r.cases.size(), 3u);
     EXPECT_TRUE(r.cases[0].passed) << r.cases[0].failure;
     EXPECT_EQ(r.cases[1].failure, "default.test.lua:17: t.request: unknown attribute 'User-Nam'");
-    EXPECT_EQ(r.cases[2].failure, "default.test.lua:20: t.request: NAS-IP-Address: bad IPv4 '10.0.0'");
+    EXPECT_EQ(r.cases[2].failure,
+              "default.test.lua:20: t.request: NAS-IP-Address: bad IPv4 '10.0.0'");
 }
 
 TEST(TestingModule, ModelObjectsUseCppDefaultsAndRejectUnknownFields) {
@@ -207,7 +209,8 @@ test("make", function() kept = t.subscriber{ username = "a" } end)
 test("use", function() return kept.username end)
 )");
     ASSERT_EQ(r.cases.size(), 2u);
-    EXPECT_EQ(r.cases[1].failure, "default.test.lua:4: subscriber object used after its call ended");
+    EXPECT_EQ(r.cases[1].failure,
+              "default.test.lua:4: subscriber object used after its call ended");
 }
 
 TEST(TestingModule, GoldenFilesAreWrittenThenCompared) {
@@ -256,8 +259,9 @@ end)
 }
 
 TEST(TestingModule, GoldenNamesCannotLeaveTheDirectory) {
-    TestReport r = runTests("local t = require('testing')\ntest('x', function() "
-                            "t.golden('../../etc/x', 1) end)\n");
+    TestReport r = runTests(
+        "local t = require('testing')\ntest('x', function() "
+        "t.golden('../../etc/x', 1) end)\n");
     ASSERT_EQ(r.cases.size(), 1u);
     EXPECT_EQ(r.cases[0].failure,
               "default.test.lua:2: t.golden: bad name '../../etc/x' (letters, digits, - _ . only)");
