@@ -604,7 +604,8 @@ TEST(Dictionary, DescribeIsFileLineMessage) {
 
 TEST(Dictionary, GarbageNeverCrashes) {
     // Binary junk, NULs, a lone keyword, huge tokens: an error, never a crash.
-    std::string junk("ATTRIBUTE\0\xff\xfe 1 string\n", 24);
+    static constexpr char kJunk[] = "ATTRIBUTE\0\xff\xfe 1 string\n";
+    std::string junk(kJunk, sizeof(kJunk) - 1);  // keeps the embedded NUL
     EXPECT_TRUE(loadError(junk).has_value());
     EXPECT_TRUE(loadError(std::string(100000, 'A')).has_value());
     EXPECT_FALSE(loadError("").has_value());

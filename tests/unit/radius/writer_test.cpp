@@ -323,8 +323,9 @@ TEST_F(Writer, RefusesVsaPast255AndDropsEmptyVsa) {
     EXPECT_EQ(w_.size(), 20u);
     w_.beginVendor(vendor::kMikrotik);
     const Bytes v(120, 'x');
-    EXPECT_TRUE(w_.addVendorSub(8, v));                       // 6 + 122 = 128
-    EXPECT_TRUE(w_.addVendorSub(8, ByteSpan(v).first(125)));  // + 127 = 255, full
+    const Bytes v125(125, 'y');
+    EXPECT_TRUE(w_.addVendorSub(8, v));     // 6 + 122 = 128
+    EXPECT_TRUE(w_.addVendorSub(8, v125));  // + 127 = 255, full
     EXPECT_EQ(w_.size(), 20u + 255);
     EXPECT_FALSE(w_.addVendorSub(8, {}));  // 257
     EXPECT_EQ(w_.error().kind, EncodeError::kValueTooLong);
