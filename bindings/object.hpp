@@ -20,6 +20,7 @@ struct ObjectBox {
     const void* ptr = nullptr;
     uint64_t generation = 0;
     const char* type = nullptr;  // "request", "subscriber", ... (static storage)
+    VmState* st = nullptr;       // the VM's state: __index gets it without an upvalue lookup
 };
 
 /// Calls F; a C++ exception becomes a Lua error with the same message (otherwise Lua only
@@ -46,23 +47,36 @@ inline void pushFunction(lua_State* L, VmState& st, lua_CFunction fn, int extra 
     lua_pushcclosure(L, fn, 1 + extra);
 }
 
-/// A table mapping each name to its index (1-based): field lookups in __index cost one rawget.
-inline void pushFieldTable(lua_State* L, std::initializer_list<const char*> names) {
+/// Pushes a table mapping each name to its index (1-based), and records the names' interned
+/// strings in st.field_names[set] for fieldIndex(). The table must stay reachable (it is an
+/// upvalue of __index): it keeps those strings alive, and so their addresses valid.
+inline void pushFieldTable(lua_State* L, VmState& st, FieldSet set,
+                           std::initializer_list<const char*> names) {
     lua_createtable(L, 0, static_cast<int>(names.size()));
     int i = 1;
+    st.field_names[set].clear();
     for (const char* name : names) {
+        lua_pushstring(L, name);
+        st.field_names[set].push_back(lua_tostring(L, -1));
         lua_pushinteger(L, i++);
-        lua_setfield(L, -2, name);
+        lua_rawset(L, -3);
     }
 }
 
-/// Field index of the string key at `key_idx` in the field table at `table_idx`, or 0.
-inline int fieldIndex(lua_State* L, int table_idx, int key_idx) {
-    lua_pushvalue(L, key_idx);
-    lua_rawget(L, table_idx);
-    int i = static_cast<int>(lua_tointeger(L, -1));
-    lua_pop(L, 1);
-    return i;
+/// Field index (1-based) of the key at `key_idx` in `names`, or 0. LuaJIT interns every
+/// string, so a key equal to a field name is that very string and one pointer comparison per
+/// field finds it: two API calls per field read instead of a table lookup's four.
+inline int fieldIndex(lua_State* L, const std::vector<const char*>& names, int key_idx) {
+    if (lua_type(L, key_idx) != LUA_TSTRING) {
+        return 0;
+    }
+    const char* key = lua_tolstring(L, key_idx, nullptr);
+    for (size_t i = 0; i < names.size(); ++i) {
+        if (names[i] == key) {
+            return static_cast<int>(i) + 1;
+        }
+    }
+    return 0;
 }
 
 template <class T>
@@ -76,6 +90,7 @@ class BaseObject {
         box->ptr = value;
         box->generation = st.generation;
         box->type = type;
+        box->st = const_cast<VmState*>(&st);
         lua_rawgeti(L, LUA_REGISTRYINDEX, metatable_ref);
         lua_setmetatable(L, -2);
     }
@@ -97,12 +112,21 @@ class BaseObject {
 
     /// For metamethods, where Lua guarantees the type.
     static const T& self(lua_State* L, const char* what) {
-        return alive(L, static_cast<ObjectBox*>(lua_touserdata(L, 1)), what);
+        return alive(L, vmState(L), static_cast<ObjectBox*>(lua_touserdata(L, 1)), what);
+    }
+    /// The same, setting `st` to the VM's state (one API call fewer than vmState()).
+    static const T& self(lua_State* L, VmState*& st, const char* what) {
+        auto* box = static_cast<ObjectBox*>(lua_touserdata(L, 1));
+        st = box->st;
+        return alive(L, *st, box, what);
     }
 
   private:
     static const T& alive(lua_State* L, const ObjectBox* box, const char* what) {
-        if (box->generation != vmState(L).generation || box->ptr == nullptr) {
+        return alive(L, vmState(L), box, what);
+    }
+    static const T& alive(lua_State* L, const VmState& st, const ObjectBox* box, const char* what) {
+        if (box->generation != st.generation || box->ptr == nullptr) {
             luaL_error(L, "%s object used after its call ended", what);
         }
         return *static_cast<const T*>(box->ptr);
@@ -124,40 +148,38 @@ inline void checkEntry(lua_State* L, const char* fn, std::initializer_list<Entry
     luaL_error(L, "%s() is not allowed in %s()", fn, entryName(now));
 }
 
+// The per-call cache: the keys live in C++ (call_cache_keys, a handful per call, searched
+// linearly), the values in the Lua table call_cache at the key's position. A miss costs no Lua
+// API call, and ending a call just forgets the keys: the next call overwrites the slots.
+
 /// Pushes what this call cached for `key` and returns true, or pushes nothing and returns false.
 inline bool pushCached(lua_State* L, VmState& st, const void* key) {
-    if (!st.call_cache_used) {
-        return false;
+    const auto& keys = st.call_cache_keys;
+    for (size_t i = 0; i < keys.size(); ++i) {
+        if (keys[i] == key) {
+            lua_rawgeti(L, LUA_REGISTRYINDEX, st.call_cache);
+            lua_rawgeti(L, -1, static_cast<int>(i) + 1);
+            lua_remove(L, -2);
+            return true;
+        }
     }
-    lua_rawgeti(L, LUA_REGISTRYINDEX, st.call_cache);
-    lua_pushlightuserdata(L, const_cast<void*>(key));
-    lua_rawget(L, -2);
-    if (lua_isnil(L, -1)) {
-        lua_pop(L, 2);
-        return false;
-    }
-    lua_remove(L, -2);
-    return true;
+    return false;
 }
 
 /// Caches the value on the stack top for `key` until the call ends (the value stays pushed).
 inline void storeCached(lua_State* L, VmState& st, const void* key) {
+    st.call_cache_keys.push_back(key);
     lua_rawgeti(L, LUA_REGISTRYINDEX, st.call_cache);
-    lua_pushlightuserdata(L, const_cast<void*>(key));
-    lua_pushvalue(L, -3);
-    lua_rawset(L, -3);
+    lua_pushvalue(L, -2);
+    lua_rawseti(L, -2, static_cast<int>(st.call_cache_keys.size()));
     lua_pop(L, 1);
-    st.call_cache_used = true;
 }
 
-/// Ends a call (or a test): every object handed out is dead from now on, the cache is empty.
-inline void endCall(lua_State* L, VmState& st) {
+/// Ends a call (or a test): every object handed out is dead from now on, the cache is empty
+/// (its slots keep the dead objects until the next call overwrites them; nothing reads them).
+inline void endCall(lua_State*, VmState& st) {
     ++st.generation;
-    if (st.call_cache_used) {
-        lua_newtable(L);
-        lua_rawseti(L, LUA_REGISTRYINDEX, st.call_cache);
-        st.call_cache_used = false;
-    }
+    st.call_cache_keys.clear();
 }
 
 inline void pushKey(lua_State* L, const VmState& st, Key k) {

@@ -194,7 +194,11 @@ constexpr std::array kApi = {
             "(seconds), `priority` (1..8, 0 unset), `pool_name` (NAS pool, \"\" none), "
             "`managed_pool` (Gatehouse pool, \"\" none), `idle_timeout`, `session_timeout` "
             "(seconds, 0 none), `simultaneous_use` (0 unlimited), `filter_id`, `address_list`, "
-            "`fup_counts` (\"download\" | \"upload\" | \"total\"), `fup` (list of tiers).",
+            "`fup_counts` (\"download\" | \"upload\" | \"total\"), `fup` (list of tiers), "
+            "`identity`: a number naming this version of the service in this VM. A service "
+            "never changes under a number: an operator's edit gives the service a new one, so a "
+            "policy may cache what it computes from a service in a module table keyed by "
+            "`identity` (the numbers are not stable across reloads or workers).",
             "local svc = sub.service\n"
             "if not svc then return reject(\"no service\") end\n"
             "local rate = string.format(\"%dk/%dk\", svc.upload_bps / 1000, svc.download_bps / "

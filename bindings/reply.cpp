@@ -17,15 +17,19 @@ namespace {
 using radius::AttrDef;
 using radius::DataType;
 
-/// A whole number in [lo, hi] at `idx`, or a Lua error naming `what`.
-double checkWhole(lua_State* L, int idx, double lo, double hi, const char* what) {
+/// A whole number in [lo, hi] at `idx`, or a Lua error naming `what` (and `attr`, if given:
+/// "accept: Session-Timeout"; the name is only formatted for the error, never per call).
+double checkWhole(lua_State* L, int idx, double lo, double hi, const char* what,
+                  const char* attr = nullptr) {
+    const char* sep = attr != nullptr ? ": " : "";
+    attr = attr != nullptr ? attr : "";
     if (lua_type(L, idx) != LUA_TNUMBER) {
-        luaL_error(L, "%s must be a number, got %s", what, luaL_typename(L, idx));
+        luaL_error(L, "%s%s%s must be a number, got %s", what, sep, attr, luaL_typename(L, idx));
     }
     double v = lua_tonumber(L, idx);
     if (v != std::floor(v) || v < lo || v > hi) {
-        luaL_error(L, "%s must be a whole number in %.0f..%.0f, got %s", what, lo, hi,
-                   lua_tostring(L, idx));
+        luaL_error(L, "%s%s%s must be a whole number in %.0f..%.0f, got %s", what, sep, attr, lo,
+                   hi, lua_tostring(L, idx));
     }
     return v;
 }
@@ -37,30 +41,29 @@ bool isIntegerType(DataType t) {
 
 Bytes encodeNumber(lua_State* L, int idx, const AttrDef& def, const char* what) {
     Bytes out;
-    std::string field = std::string(what) + ": " + def.name;
+    const char* name = def.name.c_str();
     switch (def.type) {
         case DataType::kByte:
-            out.push_back(static_cast<uint8_t>(checkWhole(L, idx, 0, 255, field.c_str())));
+            out.push_back(static_cast<uint8_t>(checkWhole(L, idx, 0, 255, what, name)));
             break;
         case DataType::kShort:
             out.resize(2);
-            storeBe16(out.data(),
-                      static_cast<uint16_t>(checkWhole(L, idx, 0, 65535, field.c_str())));
+            storeBe16(out.data(), static_cast<uint16_t>(checkWhole(L, idx, 0, 65535, what, name)));
             break;
         case DataType::kSigned:
             out.resize(4);
             storeBe32(out.data(), static_cast<uint32_t>(static_cast<int32_t>(checkWhole(
-                                      L, idx, -2147483648.0, 2147483647.0, field.c_str()))));
+                                      L, idx, -2147483648.0, 2147483647.0, what, name))));
             break;
         case DataType::kInteger64:
             out.resize(8);
-            storeBe64(out.data(), static_cast<uint64_t>(
-                                      checkWhole(L, idx, 0, 9007199254740992.0, field.c_str())));
+            storeBe64(out.data(),
+                      static_cast<uint64_t>(checkWhole(L, idx, 0, 9007199254740992.0, what, name)));
             break;
         default:  // integer, date
             out.resize(4);
             storeBe32(out.data(),
-                      static_cast<uint32_t>(checkWhole(L, idx, 0, 4294967295.0, field.c_str())));
+                      static_cast<uint32_t>(checkWhole(L, idx, 0, 4294967295.0, what, name)));
             break;
     }
     return out;
@@ -198,6 +201,7 @@ int luaAccept(lua_State* L) {
     }
     policy::Decision d;
     d.accept = true;
+    d.reply.reserve(8);  // one allocation for a typical reply instead of one per doubling
     if (!lua_isnoneornil(L, 1)) {
         luaL_checktype(L, 1, LUA_TTABLE);
         convertReply(L, 1, "accept", false, d.reply);
@@ -206,21 +210,22 @@ int luaAccept(lua_State* L) {
         luaL_checktype(L, 2, LUA_TTABLE);
         lua_pushnil(L);
         while (lua_next(L, 2) != 0) {
-            std::string key = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?";
-            if (key == "ip") {
+            // Interned strings: comparing pointers compares the option names.
+            const char* key = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?";
+            if (key == st.key_names[kKeyIp]) {
                 d.ip = parseIp(L, lua_gettop(L));
-            } else if (key == "session_timeout") {
+            } else if (key == st.key_names[kKeySessionTimeout]) {
                 d.session_timeout = static_cast<uint32_t>(
                     checkWhole(L, -1, 0, 4294967295.0, "accept: session_timeout"));
-            } else if (key == "idle_timeout") {
+            } else if (key == st.key_names[kKeyIdleTimeout]) {
                 d.idle_timeout = static_cast<uint32_t>(
                     checkWhole(L, -1, 0, 4294967295.0, "accept: idle_timeout"));
-            } else if (key == "tier") {
+            } else if (key == st.key_names[kKeyTier]) {
                 d.tier = static_cast<int>(checkWhole(L, -1, 0, 255, "accept: tier"));
             } else {
                 luaL_error(L,
                            "accept: unknown option '%s' (ip, session_timeout, idle_timeout, tier)",
-                           key.c_str());
+                           key);
             }
             lua_pop(L, 1);
         }
@@ -424,6 +429,7 @@ void registerDecisions(lua_State* L, VmState& st) {
         "mschap_error", "tags",   "accept", "reject", "record",          "discard"};
     for (int k = 0; k < kKeyCount; ++k) {
         lua_pushstring(L, names[k]);
+        st.key_names[k] = lua_tostring(L, -1);
         st.keys[k] = luaL_ref(L, LUA_REGISTRYINDEX);
     }
     lua_newtable(L);

@@ -73,12 +73,14 @@ int reqHas(lua_State* L) {
 
 // Upvalues: 1 VmState, 2 field table, 3 get, 4 all, 5 has.
 int reqIndex(lua_State* L) {
-    const auto& ctx = RequestObject::self(L, kWhat);
+    VmState* vm = nullptr;
+    const auto& ctx = RequestObject::self(L, vm, kWhat);
+    const VmState& st = *vm;
     if (lua_type(L, 2) != LUA_TSTRING) {
         return luaL_error(L, "request: attribute name must be a string, got %s",
                           luaL_typename(L, 2));
     }
-    const int field = fieldIndex(L, lua_upvalueindex(2), 2);
+    const int field = fieldIndex(L, st.field_names[kFieldsRequest], 2);
     switch (field) {
         case kCode: {
             std::string_view name = radius::codeName(ctx.request->code());
@@ -104,8 +106,13 @@ int reqIndex(lua_State* L) {
             return 1;
         }
         case kMac: {
-            std::string mac = normaliseMac(firstText(ctx, radius::attr::kCallingStationId));
-            pushString(L, mac);
+            std::string_view sent = firstText(ctx, radius::attr::kCallingStationId);
+            char mac[kMacText];
+            if (normaliseMacInto(sent, mac)) {
+                lua_pushlstring(L, mac, kMacText);
+            } else {
+                lua_pushlstring(L, sent.data(), sent.size());
+            }
             return 1;
         }
         case kGet:
@@ -137,28 +144,31 @@ int hexValue(char c) {
 
 }  // namespace
 
-std::string normaliseMac(std::string_view text) {
-    std::string digits;
+bool normaliseMacInto(std::string_view text, char (&out)[kMacText]) {
+    size_t n = 0;  // hex digits so far
     for (char c : text) {
         if (c == ':' || c == '-' || c == '.') {
             continue;
         }
-        if (hexValue(c) < 0 || digits.size() == 12) {
-            return std::string(text);
+        if (hexValue(c) < 0 || n == 12) {
+            return false;
         }
-        digits.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+        // Digit n goes to position n / 2 * 3 + n % 2: "AA:BB:..".
+        out[n / 2 * 3 + n % 2] = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        ++n;
     }
-    if (digits.size() != 12) {
-        return std::string(text);
+    if (n != 12) {
+        return false;
     }
-    std::string out;
-    for (size_t i = 0; i < 12; i += 2) {
-        if (i > 0) {
-            out.push_back(':');
-        }
-        out.append(digits, i, 2);
+    for (size_t colon = 2; colon < kMacText; colon += 3) {
+        out[colon] = ':';
     }
-    return out;
+    return true;
+}
+
+std::string normaliseMac(std::string_view text) {
+    char mac[kMacText];
+    return normaliseMacInto(text, mac) ? std::string(mac, kMacText) : std::string(text);
 }
 
 bool isAttribute(const AttrRef& ref, const AttrDef& def) {
@@ -183,23 +193,23 @@ const AttrDef& checkAttribute(lua_State* L, int idx, const char* what) {
     if (lua_type(L, idx) != LUA_TSTRING) {
         luaL_error(L, "%s: attribute name must be a string, got %s", what, luaL_typename(L, idx));
     }
+    size_t len = 0;
+    const char* name = lua_tolstring(L, idx, &len);
+    auto known = st.attr_by_name.find(name);
+    if (known != st.attr_by_name.end()) {
+        return *known->second;
+    }
+    const AttrDef* def = st.dict->byName(std::string_view(name, len));
+    if (def == nullptr) {
+        luaL_error(L, "%s: unknown attribute '%s'", what, name);
+    }
+    // name_cache[name] = def keeps the string (and so the pointer used as the key) alive.
     lua_rawgeti(L, LUA_REGISTRYINDEX, st.name_cache);
     lua_pushvalue(L, idx);
-    lua_rawget(L, -2);
-    auto* def = static_cast<const AttrDef*>(lua_touserdata(L, -1));
+    lua_pushlightuserdata(L, const_cast<AttrDef*>(def));
+    lua_rawset(L, -3);
     lua_pop(L, 1);
-    if (def == nullptr) {
-        size_t len = 0;
-        const char* name = lua_tolstring(L, idx, &len);
-        def = st.dict->byName(std::string_view(name, len));
-        if (def == nullptr) {
-            luaL_error(L, "%s: unknown attribute '%s'", what, name);
-        }
-        lua_pushvalue(L, idx);
-        lua_pushlightuserdata(L, const_cast<AttrDef*>(def));
-        lua_rawset(L, -3);
-    }
-    lua_pop(L, 1);
+    st.attr_by_name.emplace(name, def);
     return *def;
 }
 
@@ -259,7 +269,8 @@ void pushAttributeValue(lua_State* L, const radius::Dictionary& dict, const Attr
 void registerRequest(lua_State* L, VmState& st) {
     lua_createtable(L, 0, 4);
     pushFieldTable(
-        L, {"code", "auth_method", "user", "realm", "user_only", "mac", "get", "all", "has"});
+        L, st, kFieldsRequest,
+        {"code", "auth_method", "user", "realm", "user_only", "mac", "get", "all", "has"});
     pushFunction(L, st, thunk<reqGet>);
     pushFunction(L, st, thunk<reqAll>);
     pushFunction(L, st, thunk<reqHas>);

@@ -28,4 +28,9 @@ void pushAttributeValue(lua_State* L, const radius::Dictionary& dict, const radi
 /// "aa-bb-cc-dd-ee-ff", "aabb.ccdd.eeff", ... -> "AA:BB:CC:DD:EE:FF"; anything else as is.
 std::string normaliseMac(std::string_view text);
 
+/// The same without allocating (req.mac runs on every request): writes the 17 characters of
+/// "AA:BB:CC:DD:EE:FF" to `out` and returns true, or returns false when `text` is no MAC.
+constexpr size_t kMacText = 17;
+bool normaliseMacInto(std::string_view text, char (&out)[kMacText]);
+
 }  // namespace gatehouse::bindings

@@ -4,8 +4,11 @@
 // settings, and where a decision goes. One per lua_State; only its owning thread touches it.
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <vector>
 
 #include "core/policy/decision.hpp"
 #include "core/policy/model.hpp"
@@ -63,6 +66,18 @@ enum Key : uint8_t {
     kKeyCount
 };
 
+/// The objects whose __index looks fields up by name (VmState::field_names).
+enum FieldSet : uint8_t {
+    kFieldsRequest,
+    kFieldsSubscriber,
+    kFieldsService,
+    kFieldsTier,
+    kFieldsUsage,
+    kFieldsNas,
+    kFieldsSettings,
+    kFieldSetCount
+};
+
 struct VmState {
     Entry entry = Entry::kNone;
     /// Objects handed to Lua carry the generation of their call; it moves on when the call
@@ -96,16 +111,35 @@ struct VmState {
     int mt_readonly = -1;  // metatable of read-only lists (__newindex raises)
     int empty_table = -1;  // a read-only {}: the reply of accept() without one
     int keys[kKeyCount] = {};
+    const char* key_names[kKeyCount] = {};  // the same strings, interned (kept alive by keys)
     /// Outside tests accept/reject/record/discard return one table per kind, reused by every
     /// call (its fields are rewritten), so a decision allocates nothing.
     int decision_tables[4] = {};
-    int name_cache = -1;
+    int name_cache = -1;     // attribute name -> lightuserdata AttrDef* (filled on first use)
     int loaded = -1;         // require()'s module cache
     int error_handler = -1;  // the lua_pcall message handler
     /// Objects built during the call (sub.service, service.fup, ...), by the address of the C++
-    /// field, so a policy reading sub.service ten times builds it once. Emptied by endCall().
+    /// field, so a policy reading sub.service ten times builds it once. Forgotten by endCall().
     int call_cache = -1;
-    bool call_cache_used = false;  // attribute name -> lightuserdata AttrDef* (filled on first use)
+    std::vector<const void*> call_cache_keys;  // what call_cache[i] was cached for
+    int empty_list = -1;                       // a read-only {} handed out for every empty list
+    /// Attribute names a policy used, by their interned string (LuaJIT interns every string,
+    /// so the same name is the same pointer). The strings are kept alive as keys of the
+    /// name_cache table, which is what keeps these pointers valid.
+    std::unordered_map<const char*, const radius::AttrDef*> attr_by_name;
+    /// The field names of each object as LuaJIT's interned strings (see fieldIndex()).
+    std::vector<const char*> field_names[kFieldSetCount];
+
+    /// `service.identity`: one number per Service object this VM has seen, so a policy may
+    /// cache what it derives from a service. A Service is immutable, and an operator's edit
+    /// makes a new object; the weak_ptr tells a live object from a new one at a reused address.
+    struct ServiceIdentity {
+        std::weak_ptr<const policy::Service> service;
+        double id = 0;
+    };
+    std::unordered_map<const policy::Service*, ServiceIdentity> service_ids;
+    double next_service_id = 1;
+    size_t service_ids_swept = 0;  // the map's size after the last sweep of dead services
 };
 
 /// The VmState of the running bridge function (upvalue 1 of every closure we register).

@@ -1,5 +1,8 @@
 #include "bindings/subscriber.hpp"
 
+#include <algorithm>
+#include <memory>
+
 #include "bindings/object.hpp"
 
 namespace gatehouse::bindings {
@@ -28,9 +31,30 @@ int noField(lua_State* L, const char* what) {
     return luaL_error(L, "%s has no field of type %s", what, luaL_typename(L, 2));
 }
 
-/// A fresh list (read-only metatable: adding an index raises) of the values pushed by `each`.
+/// Pushes the VM's shared empty list. It is read-only, but rawset() bypasses that: a list a
+/// policy filled that way is replaced, so no call sees another call's items.
+void pushEmptyList(lua_State* L, VmState& st) {
+    lua_rawgeti(L, LUA_REGISTRYINDEX, st.empty_list);
+    lua_pushnil(L);
+    if (lua_next(L, -2) == 0) {
+        return;
+    }
+    lua_pop(L, 3);
+    lua_newtable(L);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, st.mt_readonly);
+    lua_setmetatable(L, -2);
+    lua_pushvalue(L, -1);
+    lua_rawseti(L, LUA_REGISTRYINDEX, st.empty_list);
+}
+
+/// A list (read-only metatable: adding an index raises) of the values pushed by `each`: a fresh
+/// table, or the shared empty one (most subscribers have no extra rows, most NAS no realms).
 template <class Range, class Fn>
-void pushList(lua_State* L, const VmState& st, const Range& range, Fn each) {
+void pushList(lua_State* L, VmState& st, const Range& range, Fn each) {
+    if (range.empty()) {
+        pushEmptyList(L, st);
+        return;
+    }
     lua_createtable(L, static_cast<int>(range.size()), 0);
     int i = 0;
     for (const auto& item : range) {
@@ -59,9 +83,10 @@ enum SubField : int {
 };
 
 int subIndex(lua_State* L) {
-    const Subscriber& s = BaseObject<Subscriber>::self(L, "subscriber");
-    VmState& st = vmState(L);
-    switch (fieldIndex(L, lua_upvalueindex(2), 2)) {
+    VmState* vm = nullptr;
+    const Subscriber& s = BaseObject<Subscriber>::self(L, vm, "subscriber");
+    VmState& st = *vm;
+    switch (fieldIndex(L, st.field_names[kFieldsSubscriber], 2)) {
         case kSubId:
             lua_pushnumber(L, static_cast<lua_Number>(s.id));
             return 1;
@@ -113,7 +138,7 @@ int subIndex(lua_State* L) {
             storeCached(L, st, &s.extra);
             return 1;
         case kSubService:
-            pushService(L, st, s.service.get());
+            pushService(L, st, s.service);
             return 1;
         default:
             return noField(L, "subscriber");
@@ -140,13 +165,15 @@ enum ServiceField : int {
     kFilterId,
     kAddressList,
     kFupCounts,
-    kFup
+    kFup,
+    kIdentity
 };
 
 int serviceIndex(lua_State* L) {
-    const Service& s = BaseObject<Service>::self(L, "service");
-    VmState& st = vmState(L);
-    switch (fieldIndex(L, lua_upvalueindex(2), 2)) {
+    VmState* vm = nullptr;
+    const Service& s = BaseObject<Service>::self(L, vm, "service");
+    VmState& st = *vm;
+    switch (fieldIndex(L, st.field_names[kFieldsService], 2)) {
         case kSvcId:
             lua_pushnumber(L, static_cast<lua_Number>(s.id));
             return 1;
@@ -210,6 +237,15 @@ int serviceIndex(lua_State* L) {
             });
             storeCached(L, st, &s.fup);
             return 1;
+        case kIdentity: {
+            // Registered when the object was pushed (pushService), which this call did.
+            auto it = st.service_ids.find(&s);
+            if (it == st.service_ids.end()) {
+                return luaL_error(L, "service: no identity (internal error)");
+            }
+            lua_pushnumber(L, it->second.id);
+            return 1;
+        }
         default:
             return noField(L, "service");
     }
@@ -218,8 +254,10 @@ int serviceIndex(lua_State* L) {
 enum TierField : int { kTierName = 1, kDaily, kMonthly, kTierDown, kTierUp, kTierFilter };
 
 int tierIndex(lua_State* L) {
-    const FupTier& t = BaseObject<FupTier>::self(L, "fup tier");
-    switch (fieldIndex(L, lua_upvalueindex(2), 2)) {
+    VmState* vm = nullptr;
+    const FupTier& t = BaseObject<FupTier>::self(L, vm, "fup tier");
+    const VmState& st = *vm;
+    switch (fieldIndex(L, st.field_names[kFieldsTier], 2)) {
         case kTierName:
             pushString(L, t.name);
             return 1;
@@ -246,8 +284,10 @@ int tierIndex(lua_State* L) {
 enum UsageField : int { kDUp = 1, kDDown, kDTotal, kMUp, kMDown, kMTotal };
 
 int usageIndex(lua_State* L) {
-    const Usage& u = BaseObject<Usage>::self(L, "usage");
-    switch (fieldIndex(L, lua_upvalueindex(2), 2)) {
+    VmState* vm = nullptr;
+    const Usage& u = BaseObject<Usage>::self(L, vm, "usage");
+    const VmState& st = *vm;
+    switch (fieldIndex(L, st.field_names[kFieldsUsage], 2)) {
         case kDUp:
             pushU64(L, u.daily_upload);
             return 1;
@@ -275,9 +315,10 @@ int usageIndex(lua_State* L) {
 enum NasField : int { kNasId = 1, kNasName, kNasIp, kNasType, kRealms, kCoaPort };
 
 int nasIndex(lua_State* L) {
-    const Nas& n = BaseObject<Nas>::self(L, "nas");
-    VmState& st = vmState(L);
-    switch (fieldIndex(L, lua_upvalueindex(2), 2)) {
+    VmState* vm = nullptr;
+    const Nas& n = BaseObject<Nas>::self(L, vm, "nas");
+    VmState& st = *vm;
+    switch (fieldIndex(L, st.field_names[kFieldsNas], 2)) {
         case kNasId:
             lua_pushnumber(L, static_cast<lua_Number>(n.id));
             return 1;
@@ -317,9 +358,9 @@ enum SettingsField : int {
 };
 
 int settingsIndex(lua_State* L) {
-    const VmState& st = vmState(L);
+    const VmState& st = *static_cast<ObjectBox*>(lua_touserdata(L, 1))->st;
     const Settings& s = st.settings != nullptr ? *st.settings : st.default_settings;
-    switch (fieldIndex(L, lua_upvalueindex(2), 2)) {
+    switch (fieldIndex(L, st.field_names[kFieldsSettings], 2)) {
         case kInterim:
             lua_pushnumber(L, s.interim_interval);
             return 1;
@@ -363,10 +404,10 @@ int nameOf(lua_State* L) {
 }
 
 /// A metatable {__index = fn with the field table, __newindex = error, __tostring, __metatable}.
-int makeMetatable(lua_State* L, VmState& st, const char* name, lua_CFunction index,
+int makeMetatable(lua_State* L, VmState& st, const char* name, FieldSet set, lua_CFunction index,
                   std::initializer_list<const char*> fields) {
     lua_createtable(L, 0, 4);
-    pushFieldTable(L, fields);
+    pushFieldTable(L, st, set, fields);
     pushFunction(L, st, index, 1);
     lua_setfield(L, -2, "__index");
     pushFunction(L, st, readOnlyError);
@@ -394,35 +435,54 @@ const T* toObject(lua_State* L, int idx, int metatable_ref, const char* what) {
 
 void registerModelObjects(lua_State* L, VmState& st) {
     st.mt_subscriber = makeMetatable(
-        L, st, "subscriber", thunk<subIndex>,
+        L, st, "subscriber", kFieldsSubscriber, thunk<subIndex>,
         {"id", "username", "enabled", "expires_at", "mac", "static_ip", "last_ip", "reseller_id",
          "open_sessions", "current_tier", "usage", "extra", "service"});
-    st.mt_service = makeMetatable(
-        L, st, "service", thunk<serviceIndex>,
-        {"id", "name", "download_bps", "upload_bps", "burst_download_bps", "burst_upload_bps",
-         "burst_threshold_download_bps", "burst_threshold_upload_bps", "burst_time", "priority",
-         "pool_name", "managed_pool", "idle_timeout", "session_timeout", "simultaneous_use",
-         "filter_id", "address_list", "fup_counts", "fup"});
+    st.mt_service = makeMetatable(L, st, "service", kFieldsService, thunk<serviceIndex>,
+                                  {"id",
+                                   "name",
+                                   "download_bps",
+                                   "upload_bps",
+                                   "burst_download_bps",
+                                   "burst_upload_bps",
+                                   "burst_threshold_download_bps",
+                                   "burst_threshold_upload_bps",
+                                   "burst_time",
+                                   "priority",
+                                   "pool_name",
+                                   "managed_pool",
+                                   "idle_timeout",
+                                   "session_timeout",
+                                   "simultaneous_use",
+                                   "filter_id",
+                                   "address_list",
+                                   "fup_counts",
+                                   "fup",
+                                   "identity"});
     st.mt_tier = makeMetatable(
-        L, st, "fup tier", thunk<tierIndex>,
+        L, st, "fup tier", kFieldsTier, thunk<tierIndex>,
         {"name", "daily_bytes", "monthly_bytes", "download_bps", "upload_bps", "filter_id"});
-    st.mt_usage = makeMetatable(L, st, "usage", thunk<usageIndex>,
+    st.mt_usage = makeMetatable(L, st, "usage", kFieldsUsage, thunk<usageIndex>,
                                 {"daily_upload", "daily_download", "daily_total", "monthly_upload",
                                  "monthly_download", "monthly_total"});
-    st.mt_nas = makeMetatable(L, st, "nas", thunk<nasIndex>,
+    st.mt_nas = makeMetatable(L, st, "nas", kFieldsNas, thunk<nasIndex>,
                               {"id", "name", "ip", "type", "realms", "coa_port"});
     st.mt_settings =
-        makeMetatable(L, st, "settings", thunk<settingsIndex>,
+        makeMetatable(L, st, "settings", kFieldsSettings, thunk<settingsIndex>,
                       {"interim_interval", "hard_cut", "expired_action", "grace_days",
                        "walled_garden_pool", "walled_garden_address_list", "timezone"});
     lua_createtable(L, 0, 2);
     pushFunction(L, st, readOnlyError);
     lua_setfield(L, -2, "__newindex");
     st.mt_readonly = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_newtable(L);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, st.mt_readonly);
+    lua_setmetatable(L, -2);
+    st.empty_list = luaL_ref(L, LUA_REGISTRYINDEX);
 
     // The global `settings`: never dies, always shows the settings of the running call.
     auto* box = static_cast<ObjectBox*>(lua_newuserdata(L, sizeof(ObjectBox)));
-    *box = ObjectBox{nullptr, 0, "settings"};
+    *box = ObjectBox{nullptr, 0, "settings", &st};
     lua_rawgeti(L, LUA_REGISTRYINDEX, st.mt_settings);
     lua_setmetatable(L, -2);
     lua_setglobal(L, "settings");
@@ -436,12 +496,31 @@ void pushSubscriber(lua_State* L, VmState& st, const Subscriber* sub) {
     }
 }
 
-void pushService(lua_State* L, VmState& st, const Service* service) {
+namespace {
+
+/// Gives `service` its identity: the one it has if this is the object that got it (still
+/// alive), else a new number. Dead entries are swept once the map has doubled.
+void registerService(VmState& st, const std::shared_ptr<const Service>& service) {
+    auto [it, inserted] = st.service_ids.try_emplace(service.get());
+    if (!inserted && !it->second.service.expired()) {
+        return;  // alive, so no other object can have this address
+    }
+    it->second = VmState::ServiceIdentity{service, st.next_service_id++};
+    if (st.service_ids.size() > 2 * std::max<size_t>(st.service_ids_swept, 64)) {
+        std::erase_if(st.service_ids, [](const auto& e) { return e.second.service.expired(); });
+        st.service_ids_swept = st.service_ids.size();
+    }
+}
+
+}  // namespace
+
+void pushService(lua_State* L, VmState& st, const std::shared_ptr<const Service>& service) {
     if (service == nullptr) {
         lua_pushnil(L);
-    } else if (!pushCached(L, st, service)) {
-        BaseObject<Service>::push(L, st, st.mt_service, service, "service");
-        storeCached(L, st, service);
+    } else if (!pushCached(L, st, service.get())) {
+        registerService(st, service);
+        BaseObject<Service>::push(L, st, st.mt_service, service.get(), "service");
+        storeCached(L, st, service.get());
     }
 }
 

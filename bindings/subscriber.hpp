@@ -4,6 +4,8 @@
 // raises so that a typo does not read nil.
 #include <lua.hpp>
 
+#include <memory>
+
 #include "bindings/state.hpp"
 #include "core/policy/model.hpp"
 
@@ -14,7 +16,8 @@ namespace gatehouse::bindings {
 void registerModelObjects(lua_State* L, VmState& st);
 
 void pushSubscriber(lua_State* L, VmState& st, const policy::Subscriber* sub);  // nil for null
-void pushService(lua_State* L, VmState& st, const policy::Service* service);    // nil for null
+/// nil for null; registers the service's `identity` (VmState::service_ids).
+void pushService(lua_State* L, VmState& st, const std::shared_ptr<const policy::Service>& service);
 void pushUsage(lua_State* L, VmState& st, const policy::Usage* usage);
 void pushNas(lua_State* L, VmState& st, const policy::Nas* nas);  // nil for null
 

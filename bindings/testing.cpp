@@ -202,7 +202,7 @@ int tService(lua_State* L) {
     TestArena& a = arena(L);
     auto svc = lua_isnoneornil(L, 1) ? std::make_shared<const Service>() : buildService(L, 1);
     a.services.emplace(svc.get(), svc);
-    pushService(L, st, svc.get());
+    pushService(L, st, svc);
     return 1;
 }
 

@@ -73,20 +73,26 @@ end
 -- normalised, so "aa-bb-cc-dd-ee-ff" in the panel matches "AA:BB:CC:DD:EE:FF" from the NAS.
 -- A request without Calling-Station-Id does not match a bound MAC.
 local function mac_ok(req, sub)
-  if util.blank(sub.mac) then return true end
+  local bound = sub.mac
+  if util.blank(bound) then return true end
   local sent = req.mac
   if util.blank(sent) then return false end
-  return util.normalize_mac(sent) == util.normalize_mac(sub.mac)
+  -- The usual case costs no string work: the NAS sends the MAC in the form the panel stores
+  -- (the engine already normalises req.mac), and equal strings normalise equally.
+  if sent == bound then return true end
+  return util.normalize_mac(sent) == util.normalize_mac(bound)
 end
 
 -- Allowed realms: a NAS shared by several resellers may list the realms it serves
 -- ("example.com", "@example.com"; case does not matter). An empty list allows every user,
 -- a non-empty one refuses users without a realm.
 local function realm_ok(req, nas)
-  if nas == nil or util.count(nas.realms) == 0 then return true end
+  if nas == nil then return true end
+  local realms = nas.realms
+  if realms == nil or realms[1] == nil then return true end -- an empty list
   local realm = util.normalize_realm(req.realm)
   if realm == "" then return false end
-  for _, allowed in util.each(nas.realms) do
+  for _, allowed in util.each(realms) do
     if util.normalize_realm(allowed) == realm then return true end
   end
   return false
@@ -94,9 +100,9 @@ end
 
 -- Simultaneous use: service.simultaneous_use sessions at most (0: unlimited). A session whose
 -- Accounting-Stop was lost counts until the stale-session job closes it.
-local function sessions_ok(sub, service)
-  if service == nil then return true end
-  local limit = service.simultaneous_use or 0
+local function sessions_ok(sub, facts)
+  if facts == nil then return true end
+  local limit = facts.simultaneous_use or 0
   return limit <= 0 or (sub.open_sessions or 0) < limit
 end
 
@@ -117,8 +123,10 @@ local function row_ok(sub, name, value)
 end
 
 local function operator_rows(sub, reply, opts)
+  local rows = sub.extra
+  if rows == nil or rows[1] == nil then return end -- most subscribers have none
   local seen = {}
-  for _, row in util.each(sub.extra) do
+  for _, row in util.each(rows) do
     local name, value = row.name, row.value
     if name == "Session-Timeout" or name == "Idle-Timeout" then
       local n = tonumber(value)
@@ -148,6 +156,50 @@ local function session_timeout(service_limit, cut_at, t)
     if limit == nil or left < limit then limit = left end
   end
   return limit
+end
+
+-- What authorize() needs from a service on every login, read once per service version into a
+-- plain table (util.service_cache: an edited service has a new identity, so this is never
+-- stale). Each read of a service field goes through the engine; a plain table read does not.
+-- The pool fields make it a valid `service` argument for ip.rule(). `replies` caches the
+-- vendor replies (vendor_reply below).
+local service_facts = util.service_cache(function(service)
+  return {
+    simultaneous_use = service.simultaneous_use,
+    idle_timeout = service.idle_timeout,
+    session_timeout = service.session_timeout,
+    managed_pool = service.managed_pool,
+    pool_name = service.pool_name,
+    replies = {},
+  }
+end)
+
+-- The vendor's reply for a service at a tier, computed once per service version, vendor and
+-- tier: formatting and checking a Mikrotik-Rate-Limit on every login was a third of
+-- authorize(). Vendor reply() functions depend on (service, speeds) only, which is what makes
+-- this safe. Each call gets its own copy, which authorize() then extends.
+local function vendor_reply(vendor, service, facts, tier)
+  local by_vendor = facts.replies
+  local by_tier = by_vendor[vendor]
+  if by_tier == nil then
+    by_tier = {}
+    by_vendor[vendor] = by_tier
+  end
+  local cached = by_tier[tier]
+  if cached == nil then
+    cached = vendor.reply(service, fuplib.speeds(service, tier))
+    by_tier[tier] = cached
+  end
+  local reply = {}
+  for name, value in pairs(cached) do
+    if type(value) == "table" then -- a list of values: copied too, operator rows may extend it
+      local list = {}
+      for i = 1, #value do list[i] = value[i] end
+      value = list
+    end
+    reply[name] = value
+  end
+  return reply
 end
 
 -- The walled garden: an expired subscriber is accepted at a small speed into the
@@ -189,7 +241,8 @@ function authorize(req, sub, nas)
   if not realm_ok(req, nas) then return refuse("realm not allowed", 649) end
 
   local service = sub.service
-  if not sessions_ok(sub, service) then
+  local facts = service and service_facts(service)
+  if not sessions_ok(sub, facts) then
     return refuse("simultaneous use limit", 691, "Already logged in")
   end
 
@@ -198,11 +251,12 @@ function authorize(req, sub, nas)
 
   -- The speed: the FUP tier for today's and this month's usage, rendered by the NAS's vendor
   -- module (vendors/<nas.type>.lua).
-  local tier = fup(sub, sub.usage)
-  local reply = vendors.for_nas(nas).reply(service, fuplib.speeds(service, tier))
+  local tier = fuplib.tier_for(service, sub.usage) -- what fup() below returns
+  local reply = vendor_reply(vendors.for_nas(nas), service, facts, tier)
 
-  if util.positive(settings.interim_interval) then
-    reply["Acct-Interim-Interval"] = settings.interim_interval
+  local interim = settings.interim_interval
+  if util.positive(interim) then
+    reply["Acct-Interim-Interval"] = interim
   end
   if state == "grace" then
     reply["Reply-Message"] = "Account expired on " .. util.date(sub.expires_at)
@@ -211,9 +265,9 @@ function authorize(req, sub, nas)
 
   local opts = {
     tier = tier,
-    ip = ip.rule(sub, service),
-    idle_timeout = util.positive(service.idle_timeout),
-    session_timeout = service.session_timeout,
+    ip = ip.rule(sub, facts),
+    idle_timeout = util.positive(facts.idle_timeout),
+    session_timeout = facts.session_timeout,
   }
   operator_rows(sub, reply, opts)
   opts.session_timeout = session_timeout(opts.session_timeout, cut_at, t)

@@ -346,6 +346,41 @@ test("an operator Mikrotik-Rate-Limit row with a typo is dropped, the plan's rat
   t.eq(d.reply["Mikrotik-Rate-Limit"], "10M/20M")
 end)
 
+-- per-service caches ------------------------------------------------------------------------
+
+test("the cached reply follows an edit of the service at once", function()
+  local sub = user()
+  t.eq(run(sub).reply["Mikrotik-Rate-Limit"], "10M/20M")
+  t.eq(run(sub).reply["Mikrotik-Rate-Limit"], "10M/20M") -- from the cache
+  local edited = user({ service = plan({ download_bps = 50000000 }) })
+  t.eq(run(edited).reply["Mikrotik-Rate-Limit"], "10M/50M")
+  t.eq(run(edited).reply["Mikrotik-Rate-Limit"], "10M/50M")
+end)
+
+test("a caller changing one decision's reply does not change the next one", function()
+  local sub = user()
+  local d = run(sub)
+  d.reply["Mikrotik-Rate-Limit"] = "1k/1k"
+  d.reply["Reply-Message"] = "changed"
+  local again = run(sub)
+  t.same(again.reply, { ["Mikrotik-Rate-Limit"] = "10M/20M", ["Acct-Interim-Interval"] = 300 })
+end)
+
+test("the FUP thresholds follow an edit of the service", function()
+  local usage = { daily_download = 11 * GB }
+  t.eq(run(user({ usage = usage })).tier, 1)
+  local raised = plan({ fup = {
+    { name = "FUP1", daily_bytes = 20 * GB, download_bps = 4000000, upload_bps = 2000000 },
+  } })
+  t.eq(run(user({ usage = usage, service = raised })).tier, 0)
+end)
+
+test("a MAC bound in another notation still matches", function()
+  local d = run(user({ mac = "aa-bb-cc-dd-ee-ff" }))
+  t.eq(d.decision, "accept")
+  rejected(run(user({ mac = "aa-bb-cc-dd-ee-00" })), "mac mismatch", 691)
+end)
+
 -- accounting ---------------------------------------------------------------------------------
 
 local function acct(attrs, sub)

@@ -10,5 +10,9 @@ void addDictCommand(CLI::App& app);
 void addDecodeCommand(CLI::App& app);
 /// `gatehouse policy check|test|eval|replay` (core/app/policy_command.cpp).
 void addPolicyCommand(CLI::App& app);
+/// `gatehouse migrate`, `nas`, `service`, `subscriber` (core/app/store_commands.cpp).
+void addStoreCommands(CLI::App& app);
+/// `gatehouse serve`: the RADIUS server (core/app/serve_command.cpp, docs/server.md).
+void addServeCommand(CLI::App& app);
 
 }  // namespace gatehouse::app

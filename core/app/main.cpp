@@ -15,6 +15,8 @@ int main(int argc, char** argv) {
     gatehouse::app::addDictCommand(app);
     gatehouse::app::addDecodeCommand(app);
     gatehouse::app::addPolicyCommand(app);
+    gatehouse::app::addStoreCommands(app);
+    gatehouse::app::addServeCommand(app);
     gatehouse::bench::addBenchCommand(app);
     CLI11_PARSE(app, argc, argv);
     return 0;

@@ -9,16 +9,23 @@ local util = require("lib.util")
 
 local fup = {}
 
+-- The counter names of each period, spelled out so that no string is built per call.
+local COUNTERS = {
+  daily = { download = "daily_download", upload = "daily_upload", total = "daily_total" },
+  monthly = { download = "monthly_download", upload = "monthly_upload",
+              total = "monthly_total" },
+}
+
 -- The usage counter that counts for `period` ("daily"|"monthly") under `counts`.
 -- usage may lack the *_total fields: they are then the sum of the two directions.
 function fup.used(usage, period, counts)
   if usage == nil then return 0 end
-  local down = usage[period .. "_download"] or 0
-  local up = usage[period .. "_upload"] or 0
-  if counts == "download" then return down end
-  if counts == "upload" then return up end
-  local total = usage[period .. "_total"]
-  if total == nil then total = down + up end
+  local names = COUNTERS[period] or { download = period .. "_download",
+    upload = period .. "_upload", total = period .. "_total" }
+  if counts == "download" then return usage[names.download] or 0 end
+  if counts == "upload" then return usage[names.upload] or 0 end
+  local total = usage[names.total]
+  if total == nil then total = (usage[names.download] or 0) + (usage[names.upload] or 0) end
   return total
 end
 
@@ -28,17 +35,30 @@ function fup.reached(tier, daily, monthly)
   return (d > 0 and daily >= d) or (m > 0 and monthly >= m)
 end
 
+-- What tier_for needs from a service, read once per service version (util.service_cache):
+-- which traffic counts, and each tier's two thresholds as plain numbers.
+local thresholds = util.service_cache(function(service)
+  local out = { counts = service.fup_counts or "total" }
+  for i, tier in util.each(service.fup) do
+    out[i] = { daily_bytes = tier.daily_bytes or 0, monthly_bytes = tier.monthly_bytes or 0 }
+  end
+  return out
+end)
+
 -- The tier for this usage: 0 (normal) or n for service.fup[n]. Tiers are walked in order and
 -- the HIGHEST one reached wins, so a subscriber past FUP2's monthly threshold is in FUP2
 -- even if FUP1's daily threshold was reset this morning.
 function fup.tier_for(service, usage)
   if service == nil then return 0 end
-  local counts = service.fup_counts or "total"
-  local daily = fup.used(usage, "daily", counts)
-  local monthly = fup.used(usage, "monthly", counts)
+  local tiers = thresholds(service)
+  if tiers[1] == nil then return 0 end -- no tiers: no need to read the usage
+  local daily = fup.used(usage, "daily", tiers.counts)
+  local monthly = fup.used(usage, "monthly", tiers.counts)
   local found = 0
-  for i, tier in util.each(service.fup) do
-    if fup.reached(tier, daily, monthly) then found = i end
+  local i = 1
+  while tiers[i] ~= nil do
+    if fup.reached(tiers[i], daily, monthly) then found = i end
+    i = i + 1
   end
   return found
 end

@@ -34,12 +34,23 @@ function ip.subnet24(addr)
   return addr:match("^(%d+%.%d+%.%d+)%.") .. ".0/24"
 end
 
--- The value of the first operator row (sub.extra) named `name`, or nil.
-function ip.extra(sub, name)
-  for _, row in util.each(sub.extra) do
+-- The value of the first row of `rows` (a list of { name =, value = }) named `name`, or nil.
+-- Walked by index, like util.each, without creating an iterator per call.
+local function row_value(rows, name)
+  if rows == nil then return nil end
+  local i = 1
+  local row = rows[1]
+  while row ~= nil do
     if row.name == name then return row.value end
+    i = i + 1
+    row = rows[i]
   end
   return nil
+end
+
+-- The value of the first operator row (sub.extra) named `name`, or nil.
+function ip.extra(sub, name)
+  return row_value(sub.extra, name)
 end
 
 -- The IP rule for `sub` under `service` (may be nil), as accept()'s opts.ip, or nil.
@@ -49,11 +60,12 @@ function ip.rule(sub, service)
     log.warn("subscriber " .. tostring(sub.username) .. ": static_ip '" .. sub.static_ip
       .. "' is not an IPv4 address; ignored")
   end
-  local row_ip = ip.extra(sub, "Framed-IP-Address")
+  local rows = sub.extra -- read once: each read of sub.extra goes through the engine
+  local row_ip = row_value(rows, "Framed-IP-Address")
   if ip.is_ipv4(row_ip) then return { static = row_ip } end
   if service == nil then return nil end
   if not util.blank(service.managed_pool) then return { pool = service.managed_pool } end
-  local row_pool = ip.extra(sub, "Framed-Pool")
+  local row_pool = row_value(rows, "Framed-Pool")
   if not util.blank(row_pool) then return { nas_pool = row_pool } end
   if not util.blank(service.pool_name) then return { nas_pool = service.pool_name } end
   return nil

@@ -64,6 +64,36 @@ function util.setting(name, default)
   return value
 end
 
+-- A cache for values computed from a service (reply strings, FUP thresholds), so that
+-- authorize() does the string work once per service instead of on every login:
+--
+--   local thresholds = util.service_cache(function(service) return ... end)
+--   local v = thresholds(service)   -- compute(service) the first time, then the same value
+--
+-- It is keyed by service.identity, a number the engine gives each version of a service: an
+-- edit in the panel makes a new version with a new identity, so a cached value is never stale
+-- (old entries just stop being used). The table is emptied when it holds MAX_CACHED_SERVICES
+-- entries, which bounds its memory in a VM that lives through many edits. A service without an
+-- identity (a plain table, as some tests pass) is computed every time. `compute` must depend
+-- on the service's fields only, and the caller must not modify what it returns.
+local MAX_CACHED_SERVICES = 1000
+
+function util.service_cache(compute)
+  local cache, size = {}, 0
+  return function(service)
+    local key = service.identity
+    if key == nil then return compute(service) end
+    local value = cache[key]
+    if value == nil then
+      value = compute(service)
+      if size >= MAX_CACHED_SERVICES then cache, size = {}, 0 end
+      cache[key] = value
+      size = size + 1
+    end
+    return value
+  end
+end
+
 -- "2026-11-21" for a unix time, in UTC: what a Reply-Message shows the subscriber.
 function util.date(unix)
   return os.date("!%Y-%m-%d", unix)

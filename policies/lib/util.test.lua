@@ -44,3 +44,20 @@ end)
 test("date is the UTC day", function()
   t.eq(util.date(1700000000), "2023-11-14")
 end)
+
+test("service_cache computes once per service identity, every time without one", function()
+  local calls = 0
+  local cached = util.service_cache(function(service)
+    calls = calls + 1
+    return service.download_bps
+  end)
+  local a = t.service({ download_bps = 1 })
+  t.eq(cached(a), 1)
+  t.eq(cached(a), 1)
+  t.eq(calls, 1)
+  t.eq(cached(t.service({ download_bps = 2 })), 2) -- a new version: a new identity
+  t.eq(calls, 2)
+  t.eq(cached({ download_bps = 3 }), 3) -- a plain table has no identity: never cached
+  t.eq(cached({ download_bps = 3 }), 3)
+  t.eq(calls, 4)
+end)

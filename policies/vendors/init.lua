@@ -6,6 +6,8 @@
 --                                 Acct-Session-Id, Framed-IP-Address, NAS-IP-Address)
 --   walled_garden(settings, speeds)  Access-Accept attributes for an expired subscriber
 -- where `speeds` is lib/fup.lua speeds(). No list to edit: the file's name is the type.
+-- reply() must depend on its two arguments only (no settings, no now()): default.lua caches
+-- its result per service version and tier.
 --
 -- A type without a file falls back to generic.lua with one warning per type (per VM), so a
 -- NAS whose type was mistyped still gets Filter-Id/WISPr rather than a reject. A vendor file
@@ -14,6 +16,9 @@
 local vendors = {}
 
 local cache = {}
+-- The same, by nas.type exactly as the NAS row spells it: the common lookup then needs no
+-- lower-casing. Filled from `cache`, so both always give the same module.
+local by_type = {}
 local REQUIRED = { "reply", "coa", "walled_garden" }
 
 local function load_vendor(name)
@@ -34,10 +39,15 @@ end
 -- The module for `nas` (a table). Type names are lower-cased; only [a-z0-9_] names are
 -- looked up, and "init" is this file, never a vendor.
 function vendors.for_nas(nas)
-  local name = nas and nas.type or ""
-  name = tostring(name):lower()
-  local mod = cache[name]
+  local type_name = nas and nas.type or ""
+  local mod = by_type[type_name]
   if mod then return mod end
+  local name = tostring(type_name):lower()
+  mod = cache[name]
+  if mod then
+    by_type[type_name] = mod
+    return mod
+  end
   if name ~= "" and name ~= "init" and name:match("^[a-z0-9_]+$") then
     mod = load_vendor(name)
   end
@@ -48,6 +58,7 @@ function vendors.for_nas(nas)
     mod = load_vendor("generic")
   end
   cache[name] = mod
+  by_type[type_name] = mod
   return mod
 end
 

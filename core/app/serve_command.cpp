@@ -1,0 +1,248 @@
+// `gatehouse serve`: the RADIUS server (docs/server.md). Startup may throw and print; once the
+// workers run, SIGTERM/SIGINT stop it gracefully (exit 0) and SIGHUP reloads the policy.
+#include <fmt/core.h>
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <memory>
+#include <optional>
+
+#include "core/app/commands.hpp"
+#include "core/app/config.hpp"
+#include "core/net/seed.hpp"
+#include "core/net/server.hpp"
+#include "core/policy/reloader.hpp"
+#include "core/policy/store.hpp"
+#include "core/radius/dictionary.hpp"
+#include "core/store/snapshot.hpp"
+#include "core/store/snapshot_loader.hpp"
+
+namespace gatehouse::app {
+
+namespace {
+
+struct ServeFlags {
+    std::string config_file;
+    ServeConfig overrides;
+    bool has_bind = false, has_auth = false, has_acct = false, has_workers = false,
+         has_policy = false, has_seed = false, has_db = false, has_key_file = false;
+};
+
+constexpr const char* kDefaultKeyFile = "var/gatehouse.key";
+
+std::string fromEnv(const char* name) {
+    const char* v = std::getenv(name);
+    return v == nullptr ? std::string{} : std::string(v);
+}
+
+// --db: the SnapshotLoader publishes the first snapshot before start() returns, then follows
+// LISTEN/NOTIFY, so a NAS or subscriber changed in the database is live without a restart.
+// nullopt: the error is printed.
+std::optional<std::unique_ptr<store::SnapshotLoader>> startLoader(const ServeConfig& config,
+                                                                  store::SnapshotHolder& holder) {
+    auto box = crypto::SecretBox::loadOrCreate(config.key_file);
+    if (!box) {
+        fmt::print(stderr, "key_file: {}\n", box.error());
+        return std::nullopt;
+    }
+    auto loader = std::make_unique<store::SnapshotLoader>(config.db, std::move(*box), holder);
+    try {
+        loader->start();
+    } catch (const std::exception& e) {
+        // libpq's messages span lines ("...failed: ...\n\tIs the server running..."): one line.
+        std::string msg;
+        for (char c : std::string_view(e.what())) {
+            if (c == '\n' || c == '\t') {
+                if (!msg.empty() && msg.back() != ' ')
+                    msg += ' ';
+            } else {
+                msg += c;
+            }
+        }
+        while (!msg.empty() && msg.back() == ' ')
+            msg.pop_back();
+        fmt::print(stderr, "db: cannot load from PostgreSQL: {}\n", msg);
+        return std::nullopt;
+    }
+    const auto snap = holder.current();
+    const store::LoaderStats stats = loader->stats();
+    fmt::print(stderr, "gatehouse.serve.store nas={} subscribers={} decrypt_failures={}\n",
+               snap->nasCount(), snap->subscriberCount(), stats.decrypt_failures);
+    if (stats.decrypt_failures > 0)
+        fmt::print(stderr,
+                   "gatehouse.serve.warning key_file: {} subscriber password(s) did not open "
+                   "with {} (wrong key file?): they are left out\n",
+                   stats.decrypt_failures, config.key_file);
+    return loader;
+}
+
+void printCounters(const process::Counters& c) {
+    fmt::print(stderr,
+               "gatehouse.serve.stopped accepts={} rejects={} accounting={} status={} "
+               "duplicates_resent={} drops={} unknown_nas={} bad_ma={} missing_ma={}\n",
+               c.accepts(), c.totalRejects(), c.accountingAnswers(), c.statusAnswers(),
+               c.duplicatesResent(), c.totalDrops(), c.drops(process::DropKind::kUnknownNas),
+               c.drops(process::DropKind::kBadMessageAuthenticator),
+               c.drops(process::DropKind::kMissingMessageAuthenticator));
+}
+
+int runServe(const ServeFlags& flags) {
+    ServeConfig config;
+    try {
+        if (!flags.config_file.empty())
+            applyConfigFile(flags.config_file, config);
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "{}\n", e.what());
+        return 2;
+    }
+    const ServeConfig& o = flags.overrides;
+    if (flags.has_bind)
+        config.bind = o.bind;
+    if (flags.has_auth)
+        config.auth_port = o.auth_port;
+    if (flags.has_acct)
+        config.acct_port = o.acct_port;
+    if (flags.has_workers)
+        config.workers = o.workers;
+    if (flags.has_policy)
+        config.policy_dir = o.policy_dir;
+    if (flags.has_seed)
+        config.seed = o.seed;
+    if (flags.has_db)
+        config.db = o.db;
+    if (flags.has_key_file)
+        config.key_file = o.key_file;
+    // The environment only fills what neither a flag nor the file set, and GATEHOUSE_DB never
+    // overrides an explicit seed (a shell with dev-services' variables can still run --seed).
+    if (!config.seed.empty() && !config.db.empty()) {
+        fmt::print(stderr,
+                   "db: give a database (--db, db =) or a seed file (--seed, seed =), "
+                   "not both\n");
+        return 2;
+    }
+    if (config.seed.empty() && config.db.empty())
+        config.db = fromEnv("GATEHOUSE_DB");
+    if (config.key_file.empty())
+        config.key_file = fromEnv("GATEHOUSE_KEY_FILE");
+    if (config.key_file.empty())
+        config.key_file = kDefaultKeyFile;
+
+    // SIGTERM/SIGINT are taken by sigwait() below: block them before any thread starts (the
+    // store loader's included), so every thread inherits the mask and none is interrupted.
+    // SIGHUP stays with the Reloader.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+    const radius::Dictionary& dict = radius::Dictionary::builtin();
+    store::SnapshotHolder snapshots;
+    std::unique_ptr<store::SnapshotLoader> loader;
+    if (!config.db.empty()) {
+        auto started = startLoader(config, snapshots);
+        if (!started)
+            return 1;
+        loader = std::move(*started);
+    } else if (!config.seed.empty()) {
+        auto snap = net::loadSeedFile(config.seed, dict);
+        if (!snap) {
+            fmt::print(stderr, "seed: {}\n", snap.error());
+            return 2;
+        }
+        fmt::print(stderr, "gatehouse.serve.seed nas={} subscribers={} file={}\n",
+                   (*snap)->nasCount(), (*snap)->subscriberCount(), config.seed);
+        snapshots.publish(*snap);
+    } else {
+        fmt::print(stderr,
+                   "gatehouse.serve.no_data no --db, GATEHOUSE_DB or --seed: every NAS is "
+                   "unknown\n");
+    }
+
+    policy::StoreOptions store_options;
+    store_options.directory = config.policy_dir;
+    store_options.engine.max_instructions = config.max_instructions;
+    policy::PolicyStore policies(dict, store_options);
+    const policy::ReloadReport first = policies.reload("startup");
+    if (!first.ok) {
+        fmt::print(stderr, "{}\n", first.describe());
+        return 1;
+    }
+
+    net::ServerOptions server_options;
+    server_options.bind = config.bind;
+    server_options.auth_port = config.auth_port;
+    server_options.acct_port = config.acct_port;
+    server_options.workers = config.workers;
+    server_options.duplicate_slots = config.duplicate_slots;
+    net::Server server(server_options, net::WorkerShared{snapshots, policies, dict});
+    if (auto started = server.start(); !started) {
+        fmt::print(stderr, "gatehouse.serve.failed {}\n", started.error());
+        return 1;
+    }
+
+    policy::ReloaderOptions reloader_options;
+    reloader_options.directory = config.policy_dir;
+    reloader_options.watch_files = config.watch_policies;
+    policy::Reloader reloader(reloader_options, [&](std::string_view trigger) {
+        fmt::print(stderr, "{}\n", policies.reload(trigger).describe());
+    });
+    if (auto r = reloader.start(); !r)
+        fmt::print(stderr, "gatehouse.serve.reloader_failed {}\n", r.error());
+
+    server.waitReady();
+    fmt::print("gatehouse.serve.ready bind={} auth_port={} acct_port={} workers={}\n", config.bind,
+               server.authPort(), server.acctPort(), server.workerCount());
+    std::fflush(stdout);
+
+    int signal = 0;
+    sigwait(&stop_signals, &signal);
+    fmt::print(stderr, "gatehouse.serve.stopping signal={}\n", signal);
+    server.stop();  // stop reading, finish what is in flight
+    server.wait();
+    reloader.stop();
+    if (loader)
+        loader->stop();
+    process::Counters totals;
+    server.addCounters(totals);
+    printCounters(totals);
+    return 0;
+}
+
+}  // namespace
+
+void addServeCommand(CLI::App& app) {
+    auto flags = std::make_shared<ServeFlags>();
+    CLI::App* serve = app.add_subcommand("serve", "Run the RADIUS server (docs/server.md)");
+    serve->add_option("--config", flags->config_file, "key = value file (docs/server.md)");
+    serve->add_option("--bind", flags->overrides.bind, "IPv4 address to listen on (0.0.0.0)")
+        ->each([flags](const std::string&) { flags->has_bind = true; });
+    serve->add_option("--auth-port", flags->overrides.auth_port, "authentication port (1812)")
+        ->each([flags](const std::string&) { flags->has_auth = true; });
+    serve->add_option("--acct-port", flags->overrides.acct_port, "accounting port (1813)")
+        ->each([flags](const std::string&) { flags->has_acct = true; });
+    serve->add_option("--workers", flags->overrides.workers, "worker threads (0: one per core)")
+        ->each([flags](const std::string&) { flags->has_workers = true; });
+    serve->add_option("--policy-dir", flags->overrides.policy_dir, "Lua policies (policies)")
+        ->each([flags](const std::string&) { flags->has_policy = true; });
+    serve
+        ->add_option("--seed", flags->overrides.seed,
+                     "JSON file of NAS rows, services and subscribers (docs/server.md)")
+        ->each([flags](const std::string&) { flags->has_seed = true; });
+    serve
+        ->add_option("--db", flags->overrides.db,
+                     "libpq connection string; the data is loaded and kept fresh from "
+                     "PostgreSQL (default: $GATEHOUSE_DB unless --seed)")
+        ->each([flags](const std::string&) { flags->has_db = true; });
+    serve
+        ->add_option("--key-file", flags->overrides.key_file,
+                     "key of the subscriber passwords (default: $GATEHOUSE_KEY_FILE or "
+                     "var/gatehouse.key)")
+        ->each([flags](const std::string&) { flags->has_key_file = true; });
+    serve->callback([flags] { throw CLI::RuntimeError(runServe(*flags)); });
+}
+
+}  // namespace gatehouse::app

@@ -1,0 +1,86 @@
+#include "core/process/accounting.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "core/policy/worker_policy.hpp"
+#include "core/radius/authenticator.hpp"
+
+namespace gatehouse::process {
+
+Outcome AccountingPipeline::handle(const Datagram& in, const store::Snapshot& snapshot, Now now,
+                                   ReplyBuffer out) {
+    const store::NasEntry* nas = admit(in, snapshot, now, env_, packet_);
+    if (!nas)
+        return Outcome::drop();
+    switch (packet_.code()) {
+        case radius::Code::kAccountingRequest:
+            return accountingRequest(in, *nas, snapshot, now, out);
+        case radius::Code::kStatusServer:
+            return answerStatusServer(packet_, *nas, Port::kAcct, env_.counters, out);
+        default:
+            env_.counters.drop(DropKind::kWrongCode);
+            return Outcome::drop();
+    }
+}
+
+Outcome AccountingPipeline::accountingRequest(const Datagram& in, const store::NasEntry& nas,
+                                              const store::Snapshot& snapshot, Now now,
+                                              ReplyBuffer out) {
+    // RFC 2866 3: a wrong Request Authenticator means a wrong secret or a forgery: discard.
+    if (!radius::verifyRequestAuthenticator(packet_, *nas.secret)) {
+        env_.counters.drop(DropKind::kBadAuthenticator);
+        return Outcome::drop();
+    }
+    if (radius::checkRequestMessageAuthenticator(packet_, *nas.secret) ==
+        radius::MaCheck::kInvalid) {
+        env_.counters.drop(DropKind::kBadMessageAuthenticator);
+        return Outcome::drop();
+    }
+
+    DuplicateCache::Key key{in.src_ipv4, in.src_port, packet_.id(), {}};
+    std::memcpy(key.authenticator.data(), packet_.authenticator(), radius::kAuthenticatorLength);
+    const DuplicateCache::Lookup seen = duplicates_.check(key, now.steady_ms);
+    if (seen.state == DuplicateCache::State::kInProgress) {
+        env_.counters.drop(DropKind::kDuplicateInProgress);
+        return Outcome::drop();
+    }
+    if (seen.state == DuplicateCache::State::kAnswered) {
+        env_.counters.duplicateResent();
+        std::copy(seen.response.begin(), seen.response.end(), out.begin());
+        return Outcome{true, ByteSpan(out.data(), seen.response.size())};
+    }
+
+    const radius::AttrRef* user_attr = packet_.find(0, radius::attr::kUserName);
+    const store::SubscriberEntry* sub =
+        user_attr ? snapshot.subscriber(packet_.text(*user_attr)) : nullptr;
+
+    env_.policy.refresh();
+    policy::RequestContext ctx;
+    ctx.request = &packet_;
+    ctx.dict = &env_.dict;
+    ctx.subscriber = sub ? sub->subscriber.get() : nullptr;
+    ctx.nas = &nas.nas;
+    ctx.settings = &snapshot.settings();
+    ctx.now = now.unix_s;
+    const policy::AccountingDecision decision = env_.policy.accounting(ctx);
+    // A discarded (nonsense) record is still acknowledged: otherwise the NAS retransmits it
+    // for ever. The durable writer (next issue) will store only what the policy keeps.
+    if (!decision.record || !decision.policy_error.empty())
+        env_.counters.accountingDiscarded();
+
+    radius::PacketWriter w(out);
+    w.begin(radius::Code::kAccountingResponse, packet_.id());
+    echoProxyState(packet_, w);  // RFC 2866 4.2: the only attribute an answer carries
+    auto done = w.finishResponse(*nas.secret, packet_.authenticator());
+    if (!done) {
+        env_.counters.drop(DropKind::kEncodeFailed);
+        duplicates_.abandon(seen);
+        return Outcome::drop();
+    }
+    duplicates_.complete(seen, *done, now.steady_ms);
+    env_.counters.accountingAnswered();
+    return Outcome{true, *done};
+}
+
+}  // namespace gatehouse::process

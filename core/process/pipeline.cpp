@@ -1,0 +1,67 @@
+#include "core/process/pipeline.hpp"
+
+#include <chrono>
+
+#include "core/radius/authenticator.hpp"
+
+namespace gatehouse::process {
+
+Now nowFromClocks() {
+    using namespace std::chrono;
+    return Now{
+        duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count(),
+        duration_cast<seconds>(system_clock::now().time_since_epoch()).count(),
+    };
+}
+
+void echoProxyState(const radius::Packet& request, radius::PacketWriter& writer) {
+    for (const radius::AttrRef& a : request.attributes()) {
+        if (a.vendor == 0 && a.type == radius::attr::kProxyState)
+            writer.add(radius::attr::kProxyState, request.value(a));
+    }
+}
+
+const store::NasEntry* admit(const Datagram& in, const store::Snapshot& snapshot, Now now,
+                             WorkerEnv& env, radius::Packet& packet) {
+    const store::NasEntry* nas = snapshot.nasByIp(in.src_ipv4);
+    if (!nas || !nas->enabled || !nas->secret) {
+        env.unknown_nas.dropped(in.src_ipv4, now.steady_ms);
+        env.counters.drop(DropKind::kUnknownNas);
+        return nullptr;
+    }
+    if (auto decoded = radius::decodeInto(in.bytes, env.dict, packet); !decoded) {
+        env.counters.decodeError(decoded.error().kind);
+        return nullptr;
+    }
+    return nas;
+}
+
+Outcome answerStatusServer(const radius::Packet& request, const store::NasEntry& nas, Port port,
+                           Counters& counters, ReplyBuffer out) {
+    // RFC 5997 3: a Status-Server without a valid Message-Authenticator is silently discarded.
+    switch (radius::checkRequestMessageAuthenticator(request, *nas.secret)) {
+        case radius::MaCheck::kAbsent:
+            counters.drop(DropKind::kMissingMessageAuthenticator);
+            return Outcome::drop();
+        case radius::MaCheck::kInvalid:
+            counters.drop(DropKind::kBadMessageAuthenticator);
+            return Outcome::drop();
+        case radius::MaCheck::kValid:
+            break;
+    }
+    radius::PacketWriter writer(out);
+    writer.begin(
+        port == Port::kAuth ? radius::Code::kAccessAccept : radius::Code::kAccountingResponse,
+        request.id());
+    writer.addMessageAuthenticator();  // BlastRADIUS: first, in every response we make
+    echoProxyState(request, writer);
+    auto done = writer.finishResponse(*nas.secret, request.authenticator());
+    if (!done) {
+        counters.drop(DropKind::kEncodeFailed);
+        return Outcome::drop();
+    }
+    counters.statusAnswered();
+    return Outcome{true, *done};
+}
+
+}  // namespace gatehouse::process

@@ -1,0 +1,67 @@
+#pragma once
+// What the transport hands a pipeline and gets back. A pipeline is one per worker and per
+// port; it owns its scratch (decoded Packet, duplicate cache) so a request allocates nothing
+// of its own, and it never touches a socket: tests drive it with byte arrays.
+#include <cstdint>
+#include <span>
+
+#include "core/process/counters.hpp"
+#include "core/process/unknown_nas_log.hpp"
+#include "core/radius/dictionary.hpp"
+#include "core/radius/packet.hpp"
+#include "core/radius/types.hpp"
+#include "core/radius/writer.hpp"
+#include "core/store/snapshot.hpp"
+#include "core/util/bytes.hpp"
+
+namespace gatehouse::policy {
+class WorkerPolicy;
+}
+
+namespace gatehouse::process {
+
+struct Datagram {
+    ByteSpan bytes;
+    uint32_t src_ipv4 = 0;  // host order
+    uint16_t src_port = 0;
+};
+
+/// The caller's clocks, passed in so tests and replays are repeatable.
+struct Now {
+    int64_t steady_ms = 0;  // duplicate cache, rate-limited logs
+    int64_t unix_s = 0;     // what policies see as `now`
+};
+Now nowFromClocks();
+
+using ReplyBuffer = std::span<uint8_t, radius::kMaxPacketLength>;
+
+struct Outcome {
+    bool reply = false;  // false: drop silently (already counted)
+    ByteSpan bytes;      // the answer, in the ReplyBuffer given
+    static Outcome drop() { return {}; }
+};
+
+/// What every pipeline of one worker shares.
+struct WorkerEnv {
+    const radius::Dictionary& dict;
+    policy::WorkerPolicy& policy;
+    Counters& counters;
+    UnknownNasLog& unknown_nas;
+};
+
+/// RFC 2865 5.33 / radius-wire.md 13: every Proxy-State of the request, unchanged, in order.
+void echoProxyState(const radius::Packet& request, radius::PacketWriter& writer);
+
+/// Steps shared by both ports: source address -> NAS row (unknown: drop, count, log once a
+/// minute), then decode into `packet` (malformed: drop, count by kind). nullptr: dropped.
+const store::NasEntry* admit(const Datagram& in, const store::Snapshot& snapshot, Now now,
+                             WorkerEnv& env, radius::Packet& packet);
+
+/// Status-Server (RFC 5997): Message-Authenticator mandatory; answered with Access-Accept on
+/// the auth port, Accounting-Response on the accounting port, MA first either way. Never
+/// authenticates, never touches accounting state.
+enum class Port : uint8_t { kAuth, kAcct };
+Outcome answerStatusServer(const radius::Packet& request, const store::NasEntry& nas, Port port,
+                           Counters& counters, ReplyBuffer out);
+
+}  // namespace gatehouse::process
