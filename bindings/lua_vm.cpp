@@ -1,5 +1,8 @@
 #include "bindings/lua_vm.hpp"
 
+#include <algorithm>
+#include <cstdlib>
+
 #include <luajit.h>
 
 #include <ctime>
@@ -126,9 +129,36 @@ void StderrLogSink::write(LogLevel level, std::string_view where, std::string_vi
               << message << '\n';
 }
 
+namespace {
+
+// The VM's allocator: the system one with a byte count, so that a policy building a huge
+// string or table fails that one call ("memory limit exceeded") instead of taking the
+// server's memory. Lua 5.1 contract: ptr == nullptr means osize is 0; nsize == 0 frees.
+void* limitedAlloc(void* ud, void* ptr, size_t osize, size_t nsize) {
+    auto* m = static_cast<MemoryLimit*>(ud);
+    const size_t old = ptr == nullptr ? 0 : osize;
+    if (nsize == 0) {
+        m->used -= old;
+        std::free(ptr);
+        return nullptr;
+    }
+    if (m->enforce && m->limit != 0 && nsize > old &&
+        nsize - old > m->limit - std::min(m->limit, m->used)) {
+        return nullptr;
+    }
+    void* p = std::realloc(ptr, nsize);
+    if (p != nullptr) {
+        m->used = m->used - old + nsize;
+    }
+    return p;
+}
+
+}  // namespace
+
 LuaVm::LuaVm(const VmOptions& options, const radius::Dictionary& dict)
     : st_(std::make_unique<VmState>()) {
-    L_ = luaL_newstate();
+    st_->memory.limit = options.max_memory;
+    L_ = lua_newstate(limitedAlloc, &st_->memory);
     if (L_ == nullptr) {
         throw std::bad_alloc();
     }
@@ -166,7 +196,16 @@ int protectedCall(lua_State* L, VmState& st, int nargs, int nresults) {
     // resets its count, while switching it off and on rebuilds LuaJIT's dispatch table, which
     // cost ~600 instructions per call (callgrind).
     armBudget(L, st.max_instructions);
+    st.memory.enforce = true;
     int status = lua_pcall(L, nargs, nresults, fn);
+    st.memory.enforce = false;
+    if (status == LUA_ERRMEM && st.memory.limit != 0) {
+        // Lua only says "not enough memory"; name the cap. Safe to allocate: not enforced now.
+        lua_pop(L, 1);
+        lua_gc(L, LUA_GCCOLLECT, 0);
+        lua_pushfstring(L, "memory limit exceeded (%d KiB)",
+                        static_cast<int>(st.memory.limit / 1024));
+    }
     lua_remove(L, fn);
     return status;
 }

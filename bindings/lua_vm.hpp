@@ -14,6 +14,7 @@ struct VmOptions {
     bool jit = false;  // JIT on: faster, but the count hook misses compiled loops
     bool allow_ffi = false;
     bool allow_debug = false;
+    size_t max_memory = 0;  // bytes a VM may hold while policy code runs; 0: no cap
 };
 
 class LuaVm {

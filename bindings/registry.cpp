@@ -79,7 +79,10 @@ constexpr std::array kSections = {
             "the call fails with \"file:line: instruction budget exceeded (N)\", and a `pcall` in "
             "the policy cannot swallow that error. Policy VMs run with the JIT off, because the "
             "count hook does not fire inside JIT-compiled loops; the `jit` option turns it on, "
-            "and the budget is then best-effort. Lua drops the caller's frame in a tail call, so "
+            "and the budget is then best-effort. Each VM may also hold at most "
+            "`max_memory_bytes` (default 64 MiB) while policy code runs; an allocation past it "
+            "fails the call with \"memory limit exceeded (N KiB)\" and the VM lives on. "
+            "Lua drops the caller's frame in a tail call, so "
             "an error raised inside `return accept(...)` names the line where the calling "
             "function starts; write `local d = accept(...) return d` to get the exact line."},
     Section{"Tests",

@@ -198,6 +198,14 @@ void installSandbox(lua_State* L, VmState& st, const VmOptions& options) {
     lua_setfield(L, -2, "dump");
     lua_pop(L, 1);
 
+    // Every string shares one metatable: a policy replacing its __index would change string
+    // methods for every module and every later request. getmetatable("") returns false.
+    lua_pushliteral(L, "");
+    lua_getmetatable(L, -1);
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
+    lua_pop(L, 2);
+
     // os: only the clock and calendar functions (no execute, exit, getenv, remove, rename,
     // tmpname, setlocale).
     lua_getglobal(L, LUA_OSLIBNAME);

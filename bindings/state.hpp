@@ -78,8 +78,17 @@ enum FieldSet : uint8_t {
     kFieldSetCount
 };
 
+/// Bytes a VM holds, and its cap. The cap is enforced only while policy code runs, so the
+/// C++ side (building the VM, reporting an error) never meets an allocation failure.
+struct MemoryLimit {
+    size_t used = 0;
+    size_t limit = 0;  // 0: no cap
+    bool enforce = false;
+};
+
 struct VmState {
     Entry entry = Entry::kNone;
+    MemoryLimit memory;
     /// Objects handed to Lua carry the generation of their call; it moves on when the call
     /// ends, so a stashed object is recognised as dead without tracking it.
     uint64_t generation = 1;

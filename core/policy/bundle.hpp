@@ -22,6 +22,9 @@ struct EngineConfig {
     bool jit = false;  // JIT on: faster, but the budget is best-effort (hook misses JIT loops)
     bool allow_ffi = false;
     bool allow_debug = false;
+    /// Bytes one VM may hold while policy code runs (a policy that allocates past it fails
+    /// that call with "memory limit exceeded"); 0: no cap.
+    size_t max_memory_bytes = 64u << 20;
     std::string entry = "default.lua";
 };
 

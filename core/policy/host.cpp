@@ -158,7 +158,9 @@ Expected<std::unique_ptr<PolicyHost>, PolicyError> PolicyHost::create(
     impl.dict = &dict;
     try {
         impl.vm = std::make_unique<bindings::LuaVm>(
-            bindings::VmOptions{config.jit, config.allow_ffi, config.allow_debug}, dict);
+            bindings::VmOptions{config.jit, config.allow_ffi, config.allow_debug,
+                                config.max_memory_bytes},
+            dict);
     } catch (const std::bad_alloc&) {
         return unexpected(PolicyError{"", 0, "cannot create a Lua state"});
     }

@@ -32,7 +32,7 @@ INSTANTIATE_TEST_SUITE_P(Sandbox, ClosedGlobal,
                                            "jit", "collectgarbage", "gcinfo", "getfenv", "setfenv",
                                            "newproxy", "module", "package", "print", "coroutine",
                                            "string.dump", "(\"x\").dump",
-                                           "getmetatable('').__index.dump", "_G.io", "_G.load",
+                                           "(getmetatable('') or {}).__index", "_G.io", "_G.load",
                                            "rawget(_G, 'loadstring')"));
 
 class OpenGlobal : public ::testing::TestWithParam<const char*> {};
@@ -95,9 +95,9 @@ TEST(Sandbox, RequireRefusesBytecodeModule) {
 }
 
 TEST(Sandbox, StringDumpCannotBeRestoredThroughTheMetatable) {
-    // The string metatable is the real one, so a trimmed copy of `string` would not be enough.
-    EXPECT_EQ(probe("(function() local mt = getmetatable(''); return mt.__index == string end)()"),
-              "true");
+    // Strings reach `string` through their metatable, so a trimmed copy of `string` would not
+    // be enough: dump is removed from the real table, and the metatable itself is hidden.
+    EXPECT_EQ(probe("(function() return getmetatable('') == false end)()"), "true");
     EXPECT_EQ(probe("(function() local f = function() end; return ('').dump end)()"), "nil");
 }
 
