@@ -9,6 +9,7 @@
 #include <exception>
 #include <memory>
 #include <optional>
+#include <string_view>
 
 #include "core/app/commands.hpp"
 #include "core/app/config.hpp"

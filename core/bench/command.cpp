@@ -96,16 +96,19 @@ void addBenchCommand(CLI::App& app) {
         ->capture_default_str();
     cmd->add_option("--nas-ip", o.nas_ip, "NAS-IP-Address sent in every request")
         ->capture_default_str();
-    cmd->add_flag("!--no-message-authenticator", o.message_authenticator,
-                  "Do not put a Message-Authenticator in Access-Requests (default: first "
-                  "attribute of every Access-Request, BlastRADIUS)");
+    // Plain flags with callbacks: CLI11 prints "{false}" after a negated ("!--x") flag's name.
+    cmd->add_flag_callback(
+        "--no-message-authenticator", [options] { options->message_authenticator = false; },
+        "Do not put a Message-Authenticator in Access-Requests (default: first "
+        "attribute of every Access-Request, BlastRADIUS)");
     cmd->add_flag("--require-ma", o.require_ma,
                   "Count Access responses without a Message-Authenticator as errors (an invalid "
                   "one always is)");
-    cmd->add_flag("!--no-gso", o.gso,
-                  "Send every request with its own system call entry instead of cutting runs of "
-                  "equal-sized requests from one buffer (UDP_SEGMENT); the server sees the same "
-                  "datagrams either way");
+    cmd->add_flag_callback(
+        "--no-gso", [options] { options->gso = false; },
+        "Send every request with its own system call entry instead of cutting runs of "
+        "equal-sized requests from one buffer (UDP_SEGMENT); the server sees the same "
+        "datagrams either way");
     cmd->add_flag("--json", o.json, "Print the summary as one JSON object");
     cmd->callback([options, mode_name] {
         options->mode = parseMode(*mode_name).value_or(Mode::kPap);
