@@ -167,9 +167,8 @@ int runServe(const ServeFlags& flags) {
     store_options.directory = config.policy_dir;
     store_options.engine.max_instructions = config.max_instructions;
     policy::PolicyStore policies(dict, store_options);
-    const policy::ReloadReport first = policies.reload("startup");
-    if (!first.ok) {
-        fmt::print(stderr, "{}\n", first.describe());
+    // A refused startup policy has been logged by the store (policy.reload.refused file:line).
+    if (!policies.reload("startup").ok) {
         return 1;
     }
 
@@ -188,9 +187,9 @@ int runServe(const ServeFlags& flags) {
     policy::ReloaderOptions reloader_options;
     reloader_options.directory = config.policy_dir;
     reloader_options.watch_files = config.watch_policies;
-    policy::Reloader reloader(reloader_options, [&](std::string_view trigger) {
-        fmt::print(stderr, "{}\n", policies.reload(trigger).describe());
-    });
+    // The store logs every outcome itself (policy.reload.ok / refused / unchanged).
+    policy::Reloader reloader(reloader_options,
+                              [&](std::string_view trigger) { policies.reload(trigger); });
     if (auto r = reloader.start(); !r)
         fmt::print(stderr, "gatehouse.serve.reloader_failed {}\n", r.error());
 
