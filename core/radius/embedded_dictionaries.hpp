@@ -1,6 +1,6 @@
 #pragma once
 // The files of dictionaries/ compiled into the library. The definition is generated at build
-// time by core/radius/embed_dictionaries.cmake (see core/radius/CMakeLists.txt).
+// time by cmake/embed_files.cmake (see core/radius/CMakeLists.txt).
 #include <cstddef>
 #include <span>
 #include <string_view>

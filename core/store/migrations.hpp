@@ -16,7 +16,7 @@ struct EmbeddedMigration {
     std::string_view sql;
 };
 
-/// Generated from migrations/ at build time (embed_migrations.cmake), sorted by name.
+/// Generated from migrations/ at build time (cmake/embed_files.cmake), sorted by name.
 std::span<const EmbeddedMigration> embeddedMigrations();
 
 struct MigrationResult {

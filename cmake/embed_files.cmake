@@ -1,13 +1,16 @@
-# Run by `cmake -P` at build time: writes OUTPUT, a .cpp holding every file of DICT_DIR as a
-# byte array with its name, for Dictionary::builtin() (see embedded_dictionaries.hpp).
+# Run by `cmake -P` at build time: writes OUTPUT, a .cpp holding every file of SRC_DIR matching
+# PATTERN as a byte array with its name, and a function returning them all:
+#   std::span<const TYPE> NAMESPACE::FUNCTION()
+# TYPE is an aggregate {std::string_view name; std::string_view content;} declared in HEADER.
+# Used for the shipped dictionaries and the SQL migrations, so the binary needs no install path.
 # Bytes, not a raw string literal, so no file content can end the literal early.
-file(GLOB files LIST_DIRECTORIES false RELATIVE ${DICT_DIR} ${DICT_DIR}/*)
+file(GLOB files LIST_DIRECTORIES false RELATIVE ${SRC_DIR} ${SRC_DIR}/${PATTERN})
 list(SORT files)
 set(body "")
 set(table "")
 set(i 0)
 foreach(name ${files})
-  file(READ ${DICT_DIR}/${name} hex HEX)
+  file(READ ${SRC_DIR}/${name} hex HEX)
   string(LENGTH "${hex}" hex_len)
   math(EXPR size "${hex_len} / 2")
   string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
@@ -17,19 +20,19 @@ foreach(name ${files})
   string(APPEND table "    {\"${name}\", std::string_view(kFile${i}, ${size})},\n")
   math(EXPR i "${i} + 1")
 endforeach()
-set(content "// Generated from dictionaries/ by core/radius/embed_dictionaries.cmake. Do not edit.
-#include \"core/radius/embedded_dictionaries.hpp\"
+set(content "// Generated from ${SRC_DIR} by cmake/embed_files.cmake. Do not edit.
+#include \"${HEADER}\"
 
-namespace gatehouse::radius::detail {
+namespace ${NAMESPACE} {
 namespace {
 ${body}
-const EmbeddedFile kFiles[] = {
+const ${TYPE} kFiles[] = {
 ${table}};
 }  // namespace
 
-std::span<const EmbeddedFile> embeddedDictionaries() { return kFiles; }
+std::span<const ${TYPE}> ${FUNCTION}() { return kFiles; }
 
-}  // namespace gatehouse::radius::detail
+}  // namespace ${NAMESPACE}
 ")
 # Rewrite only on change, so an unrelated rebuild does not recompile it.
 if(EXISTS ${OUTPUT})
