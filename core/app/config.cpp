@@ -83,6 +83,8 @@ void applyConfigText(std::string_view text, const std::string& name, ServeConfig
             config.duplicate_slots = number<size_t>(value, where, 1u << 24);
         else if (key == "watch_policies")
             config.watch_policies = boolean(value, where);
+        else if (key == "ack_unstored_accounting")
+            config.ack_unstored_accounting = boolean(value, where);
         else
             throw std::runtime_error(fmt::format("{}: unknown key \"{}\"", where, key));
     }

@@ -18,7 +18,9 @@ struct ServeConfig {
     std::string db;        // libpq connection string; empty: $GATEHOUSE_DB unless seed is set
     std::string key_file;  // subscriber password key; empty: $GATEHOUSE_KEY_FILE or the default
     size_t duplicate_slots = 16384;
-    bool watch_policies = true;  // reload when a file under policy_dir changes
+    bool watch_policies = true;
+    bool ack_unstored_accounting = false;  // tests and benchmarks only (docs/server.md)  // reload
+                                           // when a file under policy_dir changes
 };
 
 /// Applies `key = value` lines to `config`. '#' starts a comment; blank lines are ignored.

@@ -178,7 +178,9 @@ int runServe(const ServeFlags& flags) {
     server_options.acct_port = config.acct_port;
     server_options.workers = config.workers;
     server_options.duplicate_slots = config.duplicate_slots;
-    net::Server server(server_options, net::WorkerShared{snapshots, policies, dict});
+    net::WorkerShared shared{snapshots, policies, dict};
+    shared.ack_unstored_accounting = config.ack_unstored_accounting;
+    net::Server server(server_options, shared);
     if (auto started = server.start(); !started) {
         fmt::print(stderr, "gatehouse.serve.failed {}\n", started.error());
         return 1;

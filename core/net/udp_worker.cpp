@@ -34,7 +34,8 @@ void UdpWorker::run() {
     // The VM is built on the thread that uses it (one lua_State per worker, never shared).
     policy_ = std::make_unique<policy::WorkerPolicy>(shared_.policies);
     process::WorkerEnv env{shared_.dict, *policy_, counters_,
-                           shared_.unknown_nas ? *shared_.unknown_nas : unknown_nas_};
+                           shared_.unknown_nas ? *shared_.unknown_nas : unknown_nas_,
+                           shared_.ack_unstored_accounting};
     access_.emplace(env, shared_.duplicate_slots);
     accounting_.emplace(env, shared_.duplicate_slots);
     arm(*auth_);

@@ -33,6 +33,7 @@ struct WorkerShared {
     const radius::Dictionary& dict;
     process::LogFn log = process::logToStderr;
     size_t duplicate_slots = 16384;
+    bool ack_unstored_accounting = false;  // see process::WorkerEnv
     /// Shared by the workers so an address is logged once a minute in all; nullptr: each
     /// worker keeps its own.
     process::UnknownNasLog* unknown_nas = nullptr;

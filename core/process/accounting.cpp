@@ -69,6 +69,14 @@ Outcome AccountingPipeline::accountingRequest(const Datagram& in, const store::N
     if (!decision.record || !decision.policy_error.empty())
         env_.counters.accountingDiscarded();
 
+    if (!env_.ack_unstored_accounting) {
+        // Never acknowledge what is not stored: the NAS keeps the record and retransmits it,
+        // so nothing is lost before the durable writer exists.
+        env_.counters.drop(DropKind::kAccountingNotStored);
+        duplicates_.abandon(seen);
+        return Outcome::drop();
+    }
+
     radius::PacketWriter w(out);
     w.begin(radius::Code::kAccountingResponse, packet_.id());
     echoProxyState(packet_, w);  // RFC 2866 4.2: the only attribute an answer carries

@@ -40,6 +40,8 @@ std::string_view dropKindName(DropKind k) {
             return "duplicate_in_progress";
         case DropKind::kEncodeFailed:
             return "encode_failed";
+        case DropKind::kAccountingNotStored:
+            return "accounting_not_stored";
         case DropKind::kCount:
             break;
     }

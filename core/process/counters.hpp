@@ -37,6 +37,7 @@ enum class DropKind : uint8_t {
     kBadAuthenticator,             // Accounting-Request authenticator wrong (RFC 2866 3)
     kDuplicateInProgress,          // RFC 5080 2.2.2: the first copy is still being worked on
     kEncodeFailed,                 // the reply did not fit (policy gave too much)
+    kAccountingNotStored,          // no durable accounting writer yet: not acknowledged
     kCount
 };
 std::string_view dropKindName(DropKind k);

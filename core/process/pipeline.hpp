@@ -47,6 +47,10 @@ struct WorkerEnv {
     policy::WorkerPolicy& policy;
     Counters& counters;
     UnknownNasLog& unknown_nas;
+    /// Answer Accounting-Requests although nothing stores them yet (tests and benchmarks
+    /// only). Off by default: an Accounting-Response tells the NAS the record is safe, and
+    /// until the durable writer exists (next issue) it is not, so the NAS must keep it.
+    bool ack_unstored_accounting = false;
 };
 
 /// RFC 2865 5.33 / radius-wire.md 13: every Proxy-State of the request, unchanged, in order.

@@ -19,8 +19,9 @@ class AccountingTest : public ::testing::Test {
         : store_(policyStore()),
           worker_policy_(*store_),
           unknown_nas_([](std::string_view) {}),
-          pipeline_(
-              WorkerEnv{radius::Dictionary::builtin(), worker_policy_, counters_, unknown_nas_}),
+          pipeline_(WorkerEnv{radius::Dictionary::builtin(), worker_policy_, counters_,
+                              unknown_nas_,
+                              /*ack_unstored_accounting=*/true}),
           snapshot_(smallSnapshot()) {}
 
     // The reply (empty: dropped), valid until the next send().
@@ -62,6 +63,23 @@ TEST_F(AccountingTest, ValidRequestGetsAccountingResponseEchoingProxyState) {
     EXPECT_EQ(p.text(p.attributes()[0]), "ps");
     EXPECT_EQ(counters_.accountingAnswers(), 1u);
     EXPECT_EQ(counters_.accountingDiscards(), 0u);
+}
+
+TEST_F(AccountingTest, WithoutADurableWriterNothingIsAcknowledgedByDefault) {
+    // The default (ack_unstored_accounting off): the NAS must keep the record and retransmit.
+    AccountingPipeline strict(
+        WorkerEnv{radius::Dictionary::builtin(), worker_policy_, counters_, unknown_nas_});
+    const Bytes req = build(start("alice"));
+    const Outcome r =
+        strict.handle(Datagram{req, kStrictNas, 40001}, *snapshot_, Now{1000, 1700000000}, reply_);
+    EXPECT_FALSE(r.reply);
+    EXPECT_EQ(counters_.drops(DropKind::kAccountingNotStored), 1u);
+    EXPECT_EQ(counters_.accountingAnswers(), 0u);
+    // A retransmission is not swallowed as a duplicate in progress: it is refused the same way.
+    EXPECT_FALSE(
+        strict.handle(Datagram{req, kStrictNas, 40001}, *snapshot_, Now{1001, 1700000000}, reply_)
+            .reply);
+    EXPECT_EQ(counters_.drops(DropKind::kAccountingNotStored), 2u);
 }
 
 TEST_F(AccountingTest, WrongRequestAuthenticatorIsDropped) {
