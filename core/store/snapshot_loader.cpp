@@ -1,8 +1,11 @@
 #include "core/store/snapshot_loader.hpp"
 
+#include <fmt/core.h>
 #include <pqxx/pqxx>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <functional>
 #include <set>
 #include <vector>
@@ -409,11 +412,17 @@ void SnapshotLoader::stop() {
 
 void SnapshotLoader::run() {
     auto& s = *state_;
+    bool lost = false;  // logged once per outage, not once per retry
     while (!stopping_) {
         try {
             if (!s.conn || !s.conn->is_open()) {
                 reconnects_.fetch_add(1, std::memory_order_relaxed);
                 connectAndLoad();
+                if (lost) {
+                    fmt::print(stderr, "store.loader.reconnected nas={} subscribers={}\n",
+                               s.current->nasCount(), s.current->subscriberCount());
+                    lost = false;
+                }
             }
             // Short waits so stop() is prompt; a notification wakes us at once.
             s.conn->await_notification(0, 200000);
@@ -429,9 +438,18 @@ void SnapshotLoader::run() {
             }
             holder_.publish(s.current);
             publishes_.fetch_add(1, std::memory_order_relaxed);
-        } catch (const std::exception&) {
+        } catch (const std::exception& e) {
             // Lost connection or a failed query: drop the connection; the next turn
-            // reconnects and reloads everything.
+            // reconnects and reloads everything. Workers keep serving the last snapshot.
+            if (!lost) {
+                std::string why = e.what();
+                std::replace(why.begin(), why.end(), '\n', ' ');
+                fmt::print(stderr,
+                           "store.loader.disconnected error=\"{}\" (serving the last "
+                           "snapshot; retrying)\n",
+                           why);
+                lost = true;
+            }
             s.disconnect();
             for (int i = 0; i < 5 && !stopping_; ++i)
                 std::this_thread::sleep_for(std::chrono::milliseconds(100));

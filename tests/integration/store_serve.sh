@@ -7,6 +7,8 @@
 #   - PAP accept with Mikrotik-Rate-Limit; MAC binding accept;
 #   - disabled / expired / MAC mismatch rejected, the policy's reason in the server's log;
 #   - the NAS's type changed to generic with SQL: the reply switches to Filter-Id / WISPr;
+#   - PostgreSQL stopped: still served from memory, logged once; started again: reconnected,
+#     and a change made then is live;
 #   - --db (or db =) together with --seed: refused; SIGINT: exit 0.
 #   store_serve.sh GATEHOUSE SOURCE_DIR
 set -u
@@ -164,6 +166,37 @@ if [ "$GENERIC" = yes ] && ! echo "$LAST_OUT" | grep -q 'Mikrotik-Rate-Limit' &&
 else
     fail "generic NAS: expected Filter-Id = \"Normal\", WISPr speeds, no Mikrotik-Rate-Limit"
     echo "$LAST_OUT"
+fi
+
+# 5. The database goes away: subscribers are still served from the snapshot in memory, the
+#    loss is logged once; when it comes back the loader reconnects, reloads, and a change made
+#    then is live again.
+"$SOURCE_DIR/scripts/dev-services" stop >/dev/null 2>&1 || fail "dev-services stop"
+LOGGED=no
+for _ in $(seq 1 50); do
+    if grep -q '^store.loader.disconnected' "$WORK/err"; then
+        LOGGED=yes
+        break
+    fi
+    sleep 0.1
+done
+[ "$LOGGED" = yes ] && echo "ok   database down: logged" || fail "database down: no store.loader.disconnected line"
+expect "database down: still served from memory" Access-Accept "$ALICE"
+"$SOURCE_DIR/scripts/dev-services" start >/dev/null 2>&1 || fail "dev-services start again"
+gh subscriber set --username alice --disable
+BACK=no
+for _ in $(seq 1 50); do
+    send 1 "$ALICE"
+    if echo "$LAST_OUT" | grep -q 'Received Access-Reject'; then
+        BACK=yes
+        break
+    fi
+    sleep 0.1
+done
+if [ "$BACK" = yes ] && grep -q '^store.loader.reconnected' "$WORK/err"; then
+    echo "ok   database back: reconnected, a change made since is live"
+else
+    fail "database back: alice still accepted after being disabled, or no reconnect logged"
 fi
 
 kill -INT "$SERVER_PID"
