@@ -103,6 +103,10 @@ struct VmState {
     policy::Decision* decision = nullptr;
     policy::AccountingDecision* accounting = nullptr;
     const void* decision_table = nullptr;  // lua_topointer of the table the last decision returned
+    /// During authorize/accounting: the request's subscriber and its live counters, which
+    /// `sub.open_sessions`, `sub.current_tier` and `sub.usage` show instead of the snapshot's.
+    const policy::Subscriber* live_subject = nullptr;
+    const policy::LiveCounters* live = nullptr;
 
     /// The source of a policy file ("vendors/mikrotik.lua"), or nullptr: what require() sees.
     std::function<const std::string*(std::string_view file)> find_source;

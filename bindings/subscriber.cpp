@@ -86,6 +86,7 @@ int subIndex(lua_State* L) {
     VmState* vm = nullptr;
     const Subscriber& s = BaseObject<Subscriber>::self(L, vm, "subscriber");
     VmState& st = *vm;
+    const policy::LiveCounters* live = st.live_subject == &s ? st.live : nullptr;
     switch (fieldIndex(L, st.field_names[kFieldsSubscriber], 2)) {
         case kSubId:
             lua_pushnumber(L, static_cast<lua_Number>(s.id));
@@ -116,13 +117,13 @@ int subIndex(lua_State* L) {
             lua_pushnumber(L, static_cast<lua_Number>(s.reseller_id));
             return 1;
         case kOpenSessions:
-            lua_pushnumber(L, s.open_sessions);
+            lua_pushnumber(L, live ? live->open_sessions : s.open_sessions);
             return 1;
         case kCurrentTier:
-            lua_pushinteger(L, s.current_tier);
+            lua_pushinteger(L, live ? live->current_tier : s.current_tier);
             return 1;
         case kSubUsage:
-            pushUsage(L, st, &s.usage);
+            pushUsage(L, st, live ? &live->usage : &s.usage);
             return 1;
         case kExtra:
             if (pushCached(L, st, &s.extra)) {

@@ -14,5 +14,7 @@ void addPolicyCommand(CLI::App& app);
 void addStoreCommands(CLI::App& app);
 /// `gatehouse serve`: the RADIUS server (core/app/serve_command.cpp, docs/server.md).
 void addServeCommand(CLI::App& app);
+/// `gatehouse status`: a running server's counters, from its /metrics endpoint.
+void addStatusCommand(CLI::App& app);
 
 }  // namespace gatehouse::app

@@ -24,7 +24,7 @@ template <typename T>
 T number(std::string_view v, const std::string& where, T max) {
     uint64_t n = 0;
     auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-    if (ec != std::errc() || p != v.data() + v.size() || n > max)
+    if (ec != std::errc() || p != v.data() + v.size() || n > static_cast<uint64_t>(max))
         throw std::runtime_error(
             fmt::format("{}: expected a number up to {}, got \"{}\"", where, max, v));
     return static_cast<T>(n);
@@ -85,6 +85,27 @@ void applyConfigText(std::string_view text, const std::string& name, ServeConfig
             config.watch_policies = boolean(value, where);
         else if (key == "ack_unstored_accounting")
             config.ack_unstored_accounting = boolean(value, where);
+        else if (key == "spool_dir")
+            config.spool_dir = value;
+        else if (key == "accounting_batch_max")
+            config.accounting_batch_max = number<size_t>(value, where, 100000);
+        else if (key == "accounting_queue_max")
+            config.accounting_queue_max = number<size_t>(value, where, 10000000);
+        else if (key == "accounting_timeout_ms")
+            config.accounting_timeout_ms = number<int64_t>(value, where, 600000);
+        else if (key == "stale_session_minutes")
+            config.stale_session_minutes = number<int64_t>(value, where, 525600);
+        else if (key == "radius_logs") {
+            if (value != "all" && value != "rejects" && value != "off")
+                throw std::runtime_error(
+                    fmt::format("{}: radius_logs must be all, rejects or off", where));
+            config.radius_logs = value;
+        } else if (key == "log_retention_days")
+            config.log_retention_days = number<int64_t>(value, where, 36500);
+        else if (key == "metrics_bind")
+            config.metrics_bind = value;
+        else if (key == "metrics_port")
+            config.metrics_port = number<uint16_t>(value, where, 65535);
         else
             throw std::runtime_error(fmt::format("{}: unknown key \"{}\"", where, key));
     }

@@ -18,9 +18,19 @@ struct ServeConfig {
     std::string db;        // libpq connection string; empty: $GATEHOUSE_DB unless seed is set
     std::string key_file;  // subscriber password key; empty: $GATEHOUSE_KEY_FILE or the default
     size_t duplicate_slots = 16384;
-    bool watch_policies = true;
-    bool ack_unstored_accounting = false;  // tests and benchmarks only (docs/server.md)  // reload
-                                           // when a file under policy_dir changes
+    bool watch_policies = true;            // reload when a file under policy_dir changes
+    bool ack_unstored_accounting = false;  // --seed only: answer accounting nothing stores
+    // Durable accounting (docs/accounting.md), with a database.
+    std::string spool_dir = "var/spool";
+    size_t accounting_batch_max = 2000;
+    size_t accounting_queue_max = 200000;
+    int64_t accounting_timeout_ms = 2000;  // a slower batch goes to the spool
+    int64_t stale_session_minutes = 30;    // no update for longer: closed (0: never)
+    // Logs and metrics (docs/observability.md).
+    std::string radius_logs = "all";  // all | rejects | off
+    int64_t log_retention_days = 30;
+    std::string metrics_bind = "127.0.0.1";
+    uint16_t metrics_port = 9812;  // 0: no /metrics listener
 };
 
 /// Applies `key = value` lines to `config`. '#' starts a comment; blank lines are ignored.

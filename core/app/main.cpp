@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
     gatehouse::app::addPolicyCommand(app);
     gatehouse::app::addStoreCommands(app);
     gatehouse::app::addServeCommand(app);
+    gatehouse::app::addStatusCommand(app);
     gatehouse::bench::addBenchCommand(app);
     CLI11_PARSE(app, argc, argv);
     return 0;

@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <exception>
 #include <memory>
 #include <optional>
@@ -13,11 +14,16 @@
 
 #include "core/app/commands.hpp"
 #include "core/app/config.hpp"
+#include "core/metrics/metrics.hpp"
 #include "core/net/seed.hpp"
 #include "core/net/server.hpp"
 #include "core/policy/reloader.hpp"
 #include "core/policy/store.hpp"
+#include "core/process/policy_tier_evaluator.hpp"
 #include "core/radius/dictionary.hpp"
+#include "core/store/accounting_writer.hpp"
+#include "core/store/live_state.hpp"
+#include "core/store/log_writer.hpp"
 #include "core/store/snapshot.hpp"
 #include "core/store/snapshot_loader.hpp"
 
@@ -180,10 +186,81 @@ int runServe(const ServeFlags& flags) {
     server_options.duplicate_slots = config.duplicate_slots;
     net::WorkerShared shared{snapshots, policies, dict};
     shared.ack_unstored_accounting = config.ack_unstored_accounting;
+    // radius_logs: every decision (accepts too unless radius_logs = rejects), never blocking.
+    std::unique_ptr<store::LogWriter> logs;
+    if (!config.db.empty() && config.radius_logs != "off") {
+        store::LogWriterOptions lo;
+        lo.conninfo = config.db;
+        lo.retention_days = config.log_retention_days;
+        logs = std::make_unique<store::LogWriter>(lo);
+        logs->start();
+        shared.logs = logs.get();
+        shared.log_accepts = config.radius_logs == "all";
+    }
+    // With a database, accounting is durable: answered once committed or spooled.
+    std::unique_ptr<store::LiveState> live;
+    std::unique_ptr<process::PolicyTierEvaluator> tiers;
+    std::unique_ptr<store::AccountingWriter> accounting;
+    if (!config.db.empty()) {
+        live = std::make_unique<store::LiveState>();
+        tiers = std::make_unique<process::PolicyTierEvaluator>(policies, snapshots);
+        store::AccountingWriterOptions acct;
+        acct.conninfo = config.db;
+        acct.spool_dir = config.spool_dir;
+        acct.batch_max = config.accounting_batch_max;
+        acct.queue_max = config.accounting_queue_max;
+        acct.statement_timeout_ms = config.accounting_timeout_ms;
+        acct.stale_session_s = config.stale_session_minutes * 60;
+        acct.timezone = [&snapshots] { return snapshots.current()->settings().timezone; };
+        if (logs) {
+            store::LogWriter* writer = logs.get();
+            acct.hourly = [writer] {
+                try {
+                    writer->prune(std::time(nullptr));
+                } catch (const std::exception& e) {
+                    fmt::print(stderr, "gatehouse.logs prune failed: {}\n", e.what());
+                }
+            };
+        }
+        acct.log = [](std::string_view line) {
+            fmt::print(stderr, "gatehouse.accounting {}\n", line);
+        };
+        accounting = std::make_unique<store::AccountingWriter>(acct, live.get(), tiers.get());
+        if (auto r = accounting->start(); !r) {
+            fmt::print(stderr, "gatehouse.serve.failed {}\n", r.error());
+            return 1;
+        }
+        shared.accounting_writer = accounting.get();
+        shared.live = live.get();
+    }
     net::Server server(server_options, shared);
     if (auto started = server.start(); !started) {
         fmt::print(stderr, "gatehouse.serve.failed {}\n", started.error());
         return 1;
+    }
+
+    // /metrics (Prometheus) and /healthz, loopback by default; `gatehouse status` reads it.
+    std::unique_ptr<metrics::MetricsHttpServer> metrics_server;
+    if (config.metrics_port != 0) {
+        metrics_server = std::make_unique<metrics::MetricsHttpServer>(
+            config.metrics_bind, config.metrics_port, [&](metrics::MetricsSnapshot& m) {
+                server.addCounters(m.totals);
+                m.received = server.received();
+                m.workers = server.workerCount();
+                const auto snap = snapshots.current();
+                m.nas_count = snap->nasCount();
+                m.subscriber_count = snap->subscriberCount();
+                m.snapshot_version = snap->version();
+                if (logs)
+                    m.logs = logs->stats();
+                if (accounting)
+                    m.accounting = accounting->stats();
+            });
+        // RADIUS matters more than its metrics: a port in use is a warning, not a failure.
+        if (auto r = metrics_server->start(); !r) {
+            fmt::print(stderr, "gatehouse.serve.warning {}: no /metrics\n", r.error());
+            metrics_server.reset();
+        }
     }
 
     policy::ReloaderOptions reloader_options;
@@ -196,15 +273,23 @@ int runServe(const ServeFlags& flags) {
         fmt::print(stderr, "gatehouse.serve.reloader_failed {}\n", r.error());
 
     server.waitReady();
-    fmt::print("gatehouse.serve.ready bind={} auth_port={} acct_port={} workers={}\n", config.bind,
-               server.authPort(), server.acctPort(), server.workerCount());
+    fmt::print(
+        "gatehouse.serve.ready bind={} auth_port={} acct_port={} workers={} metrics_port={}\n",
+        config.bind, server.authPort(), server.acctPort(), server.workerCount(),
+        metrics_server ? metrics_server->port() : 0);
     std::fflush(stdout);
 
     int signal = 0;
     sigwait(&stop_signals, &signal);
     fmt::print(stderr, "gatehouse.serve.stopping signal={}\n", signal);
-    server.stop();  // stop reading, finish what is in flight
+    server.stop();  // stop reading, finish what is in flight (held answers included)
     server.wait();
+    if (metrics_server)
+        metrics_server->stop();  // its source reads the server and the writers
+    if (accounting)
+        accounting->stop();  // after the workers: it acknowledges what they hold
+    if (logs)
+        logs->stop();
     reloader.stop();
     if (loader)
         loader->stop();

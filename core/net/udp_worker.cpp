@@ -12,11 +12,29 @@
 
 namespace gatehouse::net {
 
+/// An Accounting-Response waiting for its record to be durable.
+struct UdpWorker::PendingAck {
+    uint32_t generation = 0;  // in the token, so a stale token cannot release a reused slot
+    bool in_use = false;
+    const Port* port = nullptr;
+    sockaddr_in peer{};
+    process::DuplicateCache::Lookup claim;
+    Bytes response;  // capacity kept across uses
+};
+
+namespace {
+uint64_t tokenOf(uint32_t slot, uint32_t generation) {
+    return (uint64_t{generation} << 32) | slot;
+}
+}  // namespace
+
 struct UdpWorker::Port {
-    Port(boost::asio::io_context& io, int fd, bool is_auth) : socket(io), auth(is_auth) {
-        socket.assign(boost::asio::ip::udp::v4(), fd);
+    Port(boost::asio::io_context& io, int native, bool is_auth)
+        : socket(io), fd(native), auth(is_auth) {
+        socket.assign(boost::asio::ip::udp::v4(), native);
     }
     boost::asio::ip::udp::socket socket;
+    int fd = -1;
     bool auth;
 };
 
@@ -33,9 +51,15 @@ UdpWorker::~UdpWorker() = default;
 void UdpWorker::run() {
     // The VM is built on the thread that uses it (one lua_State per worker, never shared).
     policy_ = std::make_unique<policy::WorkerPolicy>(shared_.policies);
-    process::WorkerEnv env{shared_.dict, *policy_, counters_,
+    process::WorkerEnv env{shared_.dict,
+                           *policy_,
+                           counters_,
                            shared_.unknown_nas ? *shared_.unknown_nas : unknown_nas_,
-                           shared_.ack_unstored_accounting};
+                           shared_.ack_unstored_accounting,
+                           shared_.accounting_writer != nullptr,
+                           shared_.live,
+                           shared_.logs,
+                           shared_.log_accepts};
     access_.emplace(env, shared_.duplicate_slots);
     accounting_.emplace(env, shared_.duplicate_slots);
     arm(*auth_);
@@ -50,7 +74,120 @@ void UdpWorker::stop() {
         boost::system::error_code ignored;
         auth_->socket.cancel(ignored);
         acct_->socket.cancel(ignored);
+        finishStopIfIdle();
     });
+}
+
+void UdpWorker::finishStopIfIdle() {
+    // Answers held for the writer keep the worker alive: acknowledged() posts them here.
+    if (!stopping_)
+        return;
+    if (pending_count_.load(std::memory_order_relaxed) == 0) {
+        guard_.reset();
+    } else if (!guard_) {
+        guard_.emplace(io_.get_executor());
+    }
+}
+
+bool UdpWorker::defer(ByteSpan response, const sockaddr_in& peer, const Port& port) {
+    process::AccountingPipeline::Deferred d = accounting_->takeDeferred();
+    uint32_t slot;
+    if (!free_pending_.empty()) {
+        slot = free_pending_.back();
+        free_pending_.pop_back();
+    } else {
+        slot = static_cast<uint32_t>(pending_.size());
+        pending_.emplace_back();
+    }
+    PendingAck& p = pending_[slot];
+    p.in_use = true;
+    p.port = &port;
+    p.peer = peer;
+    p.claim = d.claim;
+    p.response.assign(response.begin(), response.end());
+    const uint64_t token = tokenOf(slot, p.generation);
+    pending_count_.fetch_add(1, std::memory_order_relaxed);
+    if (!shared_.accounting_writer->submit(std::move(d.record), this, token)) {
+        counters_.drop(process::DropKind::kAccountingBackpressure);
+        accounting_->abandoned(p.claim);
+        p.in_use = false;
+        ++p.generation;
+        free_pending_.push_back(slot);
+        pending_count_.fetch_sub(1, std::memory_order_relaxed);
+        return false;
+    }
+    return true;
+}
+
+void UdpWorker::acknowledged(std::span<const uint64_t> tokens, bool durable) {
+    boost::asio::post(io_, [this, list = std::vector<uint64_t>(tokens.begin(), tokens.end()),
+                            durable] { release(list, durable); });
+}
+
+void UdpWorker::release(std::span<const uint64_t> tokens, bool durable) {
+    std::array<mmsghdr, kBatch> out{};
+    std::array<iovec, kBatch> iov{};
+    const int64_t now_ms = process::nowFromClocks().steady_ms;
+    size_t i = 0;
+    while (i < tokens.size()) {
+        unsigned m = 0;
+        int fd = -1;
+        std::array<uint32_t, kBatch> slots{};
+        // One sendmmsg per run of answers for the same socket, kBatch at most.
+        for (; i < tokens.size() && m < kBatch; ++i) {
+            const uint32_t slot = static_cast<uint32_t>(tokens[i]);
+            if (slot >= pending_.size())
+                continue;
+            PendingAck& p = pending_[slot];
+            if (!p.in_use || p.generation != static_cast<uint32_t>(tokens[i] >> 32))
+                continue;
+            const int p_fd = p.port->fd;
+            if (fd != -1 && p_fd != fd)
+                break;
+            fd = p_fd;
+            if (!durable) {
+                counters_.drop(process::DropKind::kAccountingNotStored);
+                accounting_->abandoned(p.claim);
+            } else {
+                accounting_->acknowledged(p.claim, p.response, now_ms);
+                iov[m] = {p.response.data(), p.response.size()};
+                std::memset(&out[m].msg_hdr, 0, sizeof(msghdr));
+                out[m].msg_hdr.msg_iov = &iov[m];
+                out[m].msg_hdr.msg_iovlen = 1;
+                out[m].msg_hdr.msg_name = &p.peer;
+                out[m].msg_hdr.msg_namelen = sizeof(sockaddr_in);
+                slots[m] = slot;
+                ++m;
+                continue;
+            }
+            p.in_use = false;
+            ++p.generation;
+            free_pending_.push_back(slot);
+            pending_count_.fetch_sub(1, std::memory_order_relaxed);
+        }
+        unsigned done = 0;
+        uint64_t delivered = 0;
+        while (done < m) {
+            const int s = ::sendmmsg(fd, out.data() + done, m - done, 0);
+            if (s > 0) {
+                done += static_cast<unsigned>(s);
+                delivered += static_cast<unsigned>(s);
+            } else if (s < 0 && errno == EINTR) {
+                continue;
+            } else {
+                ++done;  // lost: the NAS retransmits and the duplicate cache answers
+            }
+        }
+        sent_.fetch_add(delivered, std::memory_order_relaxed);
+        for (unsigned k = 0; k < m; ++k) {
+            PendingAck& p = pending_[slots[k]];
+            p.in_use = false;
+            ++p.generation;
+            free_pending_.push_back(slots[k]);
+            pending_count_.fetch_sub(1, std::memory_order_relaxed);
+        }
+    }
+    finishStopIfIdle();
 }
 
 void UdpWorker::arm(Port& port) {
@@ -103,6 +240,10 @@ void UdpWorker::drain(Port& port) {
                                                  : accounting_->handle(d, *snapshot, now, buf);
             if (!r.reply)
                 continue;
+            if (r.deferred) {
+                defer(r.bytes, peers[i], port);  // answered by release() once durable
+                continue;
+            }
             out_iov[m] = {const_cast<uint8_t*>(r.bytes.data()), r.bytes.size()};
             std::memset(&out[m].msg_hdr, 0, sizeof(msghdr));
             out[m].msg_hdr.msg_iov = &out_iov[m];

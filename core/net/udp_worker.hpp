@@ -4,6 +4,8 @@
 // socket is readable (async_wait); it then drains the socket with recvmmsg in batches of
 // kBatch, runs each datagram through its pipeline and sends the answers with one sendmmsg.
 // The buffers are allocated once: a request costs no allocation in the transport.
+#include <netinet/in.h>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
 
@@ -11,18 +13,25 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "core/process/access.hpp"
 #include "core/process/accounting.hpp"
 #include "core/process/counters.hpp"
 #include "core/process/unknown_nas_log.hpp"
+#include "core/store/accounting_writer.hpp"
 #include "core/store/snapshot.hpp"
 
 namespace gatehouse::policy {
 class PolicyStore;
 class WorkerPolicy;
 }  // namespace gatehouse::policy
+namespace gatehouse::store {
+class AccountingWriter;
+class LiveState;
+class LogWriter;
+}  // namespace gatehouse::store
 
 namespace gatehouse::net {
 
@@ -37,15 +46,20 @@ struct WorkerShared {
     /// Shared by the workers so an address is logged once a minute in all; nullptr: each
     /// worker keeps its own.
     process::UnknownNasLog* unknown_nas = nullptr;
+    /// Durable accounting: Accounting-Responses wait for this writer; nullptr: none.
+    store::AccountingWriter* accounting_writer = nullptr;
+    const store::LiveState* live = nullptr;
+    store::LogWriter* logs = nullptr;  // radius_logs; nullptr: none
+    bool log_accepts = true;
 };
 
-class UdpWorker {
+class UdpWorker : public store::AckSink {
   public:
     static constexpr unsigned kBatch = 64;
 
     /// Takes ownership of the two bound sockets.
     UdpWorker(WorkerShared shared, int auth_fd, int acct_fd);
-    ~UdpWorker();
+    ~UdpWorker() override;
     UdpWorker(const UdpWorker&) = delete;
     UdpWorker& operator=(const UdpWorker&) = delete;
 
@@ -61,10 +75,21 @@ class UdpWorker {
     /// Set once the VM is built and the sockets are armed.
     bool ready() const { return ready_.load(std::memory_order_acquire); }
 
+    /// store::AckSink: the writer made these records durable (or failed); posts to this
+    /// worker's thread, which sends the held Accounting-Responses.
+    void acknowledged(std::span<const uint64_t> tokens, bool durable) override;
+    /// Accounting-Responses held until their record is durable.
+    size_t pendingAcks() const { return pending_count_.load(std::memory_order_relaxed); }
+
   private:
     struct Port;
+    struct PendingAck;
     void arm(Port& port);
     void drain(Port& port);
+    /// Holds a deferred answer and hands its record to the writer; false: refused.
+    bool defer(ByteSpan response, const sockaddr_in& peer, const Port& port);
+    void release(std::span<const uint64_t> tokens, bool durable);
+    void finishStopIfIdle();
 
     WorkerShared shared_;
     boost::asio::io_context io_;
@@ -77,6 +102,11 @@ class UdpWorker {
     std::optional<process::AccountingPipeline> accounting_;
     std::vector<uint8_t> rx_;
     std::vector<uint8_t> tx_;
+    std::vector<PendingAck> pending_;  // slots, reused
+    std::vector<uint32_t> free_pending_;
+    std::atomic<size_t> pending_count_{0};
+    std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>
+        guard_;              // while stopping with answers still held
     bool stopping_ = false;  // worker thread only
     std::atomic<bool> ready_{false};
     std::atomic<uint64_t> received_{0};

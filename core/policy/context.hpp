@@ -16,6 +16,9 @@ struct RequestContext {
     /// How C++ checked the credentials: "pap", "chap", "mschapv1", "mschapv2", "none".
     std::string_view auth_method = "none";
     const Subscriber* subscriber = nullptr;  // nullptr: unknown user
+    /// The subscriber's sessions and usage now (accounting), overriding the snapshot's
+    /// open_sessions / current_tier / usage; nullptr: the snapshot's values stand.
+    const LiveCounters* live = nullptr;
     const Nas* nas = nullptr;
     const Settings* settings = nullptr;
     int64_t now = 0;  // unix seconds (from the caller, so tests and replays are repeatable)

@@ -106,6 +106,8 @@ struct PolicyHost::Impl {
         s.decision = nullptr;
         s.accounting = nullptr;
         s.decision_table = nullptr;
+        s.live_subject = nullptr;
+        s.live = nullptr;
         s.settings = &s.default_settings;
         lua_settop(L(), base);
     }
@@ -214,6 +216,8 @@ Decision PolicyHost::authorize(const RequestContext& ctx) {
     } else {
         int base = impl.begin(Entry::kAuthorize, ctx.settings, ctx.now);
         st.decision = &d;
+        st.live_subject = ctx.live ? ctx.subscriber : nullptr;
+        st.live = ctx.live;
         lua_rawgeti(L, LUA_REGISTRYINDEX, impl.authorize.ref);
         bindings::pushRequest(L, st, &ctx);
         bindings::pushSubscriber(L, st, ctx.subscriber);
@@ -250,6 +254,8 @@ AccountingDecision PolicyHost::accounting(const RequestContext& ctx) {
     } else {
         int base = impl.begin(Entry::kAccounting, ctx.settings, ctx.now);
         st.accounting = &d;
+        st.live_subject = ctx.live ? ctx.subscriber : nullptr;
+        st.live = ctx.live;
         lua_rawgeti(L, LUA_REGISTRYINDEX, impl.accounting.ref);
         bindings::pushRequest(L, st, &ctx);
         bindings::pushSubscriber(L, st, ctx.subscriber);

@@ -57,6 +57,16 @@ struct ExtraAttribute {
     std::string value;  // text form (value.hpp parseValue)
 };
 
+/// What accounting changes many times a second (store::LiveState), kept apart from the
+/// immutable Subscriber so an Interim-Update never rebuilds a snapshot. When a request carries
+/// it (RequestContext::live), policies see these values as sub.open_sessions, sub.current_tier
+/// and sub.usage.
+struct LiveCounters {
+    uint32_t open_sessions = 0;
+    int current_tier = 0;
+    Usage usage;
+};
+
 struct Subscriber {
     int64_t id = 0;
     std::string username;

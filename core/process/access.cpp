@@ -13,6 +13,7 @@
 #include "core/crypto/pap.hpp"
 #include "core/policy/worker_policy.hpp"
 #include "core/radius/authenticator.hpp"
+#include "core/store/live_state.hpp"
 
 namespace gatehouse::process {
 
@@ -211,6 +212,7 @@ Outcome AccessPipeline::accessRequest(const Datagram& in, const store::NasEntry&
         return Outcome{true, ByteSpan(out.data(), seen.response.size())};
     }
 
+    src_ipv4_ = in.src_ipv4;
     Outcome result = evaluate(nas, snapshot, now, out);
     if (result.reply)
         duplicates_.complete(seen, result.bytes, now.steady_ms);
@@ -250,22 +252,26 @@ Outcome AccessPipeline::evaluate(const store::NasEntry& nas, const store::Snapsh
         return Outcome{true, *done};
     };
 
+    auto rejected = [&](std::string_view reason) {
+        logReject(now.steady_ms, nas, user, reason);
+        logEvent(env_, now, "reject", user, src_ipv4_, reason);
+    };
     constexpr uint16_t kAuthFailure =
         static_cast<uint16_t>(crypto::MsChapErrorCode::kAuthenticationFailure);
     if (creds.method == Method::kNone) {
         env_.counters.reject(RejectKind::kNoCredentials);
-        logReject(now.steady_ms, nas, user, "no credentials");
+        rejected("no credentials");
         return reject(kAuthFailure, nullptr);
     }
     if (!sub) {
         env_.counters.reject(RejectKind::kUnknownUser);
-        logReject(now.steady_ms, nas, user, "unknown user");
+        rejected("unknown user");
         return reject(kAuthFailure, nullptr);
     }
     MsChapOutcome ms_result;
     if (!checkCredentials(packet_, creds, *sub, secret, user, ms_result)) {
         env_.counters.reject(RejectKind::kBadPassword);
-        logReject(now.steady_ms, nas, user, "bad password");
+        rejected("bad password");
         return reject(kAuthFailure, nullptr);
     }
 
@@ -275,6 +281,10 @@ Outcome AccessPipeline::evaluate(const store::NasEntry& nas, const store::Snapsh
     ctx.dict = &env_.dict;
     ctx.auth_method = methodName(creds.method);
     ctx.subscriber = sub->subscriber.get();
+    std::optional<policy::LiveCounters> live;
+    if (env_.live != nullptr)
+        live = env_.live->get(sub->subscriber->id);
+    ctx.live = live ? &*live : nullptr;
     ctx.nas = &nas.nas;
     ctx.settings = &snapshot.settings();
     ctx.now = now.unix_s;
@@ -282,10 +292,10 @@ Outcome AccessPipeline::evaluate(const store::NasEntry& nas, const store::Snapsh
     if (!decision.accept) {
         if (!decision.policy_error.empty()) {
             env_.counters.reject(RejectKind::kPolicyError);
-            logReject(now.steady_ms, nas, user, "policy error");
+            rejected("policy error");
         } else {
             env_.counters.policyReject(decision.reason);
-            logReject(now.steady_ms, nas, user, decision.reason);
+            rejected(decision.reason);
         }
         return reject(decision.mschap_error.value_or(kAuthFailure), &decision);
     }
@@ -338,6 +348,9 @@ Outcome AccessPipeline::evaluate(const store::NasEntry& nas, const store::Snapsh
         return Outcome::drop();
     }
     env_.counters.accept();
+    if (env_.log_accepts && env_.logs != nullptr)
+        logEvent(env_, now, "accept", user, src_ipv4_, {},
+                 decision.tier > 0 ? fmt::format("{{\"tier\":{}}}", decision.tier) : std::string{});
     return Outcome{true, *done};
 }
 

@@ -27,6 +27,7 @@ class AccessPipeline {
     const DuplicateCache& duplicates() const { return duplicates_; }
 
   private:
+    uint32_t src_ipv4_ = 0;  // of the request being evaluated (radius_logs)
     Outcome accessRequest(const Datagram& in, const store::NasEntry& nas,
                           const store::Snapshot& snapshot, Now now, ReplyBuffer out);
     Outcome evaluate(const store::NasEntry& nas, const store::Snapshot& snapshot, Now now,

@@ -1,13 +1,12 @@
 #pragma once
-// The Accounting pipeline, for now: NAS -> decode -> Request Authenticator (RFC 2866 3) ->
+// The Accounting pipeline: NAS -> decode -> Request Authenticator (RFC 2866 3) ->
 // Message-Authenticator when present -> duplicate cache -> the policy's accounting() hook ->
-// Accounting-Response. Status-Server on the accounting port is answered here too.
-//
-// NOT YET DURABLE: ARCHITECTURE.md says the Accounting-Response goes out only once the record
-// is durable (group-commit writer, fsync'd spool). That writer is the next issue; until then
-// the answer acknowledges a record that is stored nowhere (docs/server.md says so).
+// record -> Accounting-Response, DEFERRED: the transport hands the record to the group-commit
+// writer (store/accounting_writer.hpp) and sends the answer only once the record is durable
+// (committed or spooled). Status-Server on the accounting port is answered here too.
 #include "core/process/duplicate_cache.hpp"
 #include "core/process/pipeline.hpp"
+#include "core/store/accounting_record.hpp"
 
 namespace gatehouse::process {
 
@@ -18,6 +17,18 @@ class AccountingPipeline {
 
     Outcome handle(const Datagram& in, const store::Snapshot& snapshot, Now now, ReplyBuffer out);
 
+    /// After an Outcome with deferred set: the record to make durable, and the duplicate-cache
+    /// claim to settle with acknowledged() or abandoned() when the writer has answered.
+    struct Deferred {
+        store::AccountingRecord record;
+        DuplicateCache::Lookup claim;
+    };
+    Deferred takeDeferred() { return std::move(deferred_); }
+    /// The record is durable and `response` went (or goes) out: retransmissions get it.
+    void acknowledged(const DuplicateCache::Lookup& claim, ByteSpan response, int64_t now_ms);
+    /// Not durable after all (writer refused or failed): forget it, a retransmission is new.
+    void abandoned(const DuplicateCache::Lookup& claim);
+
   private:
     Outcome accountingRequest(const Datagram& in, const store::NasEntry& nas,
                               const store::Snapshot& snapshot, Now now, ReplyBuffer out);
@@ -25,6 +36,7 @@ class AccountingPipeline {
     WorkerEnv env_;
     DuplicateCache duplicates_;
     radius::Packet packet_;
+    Deferred deferred_;
 };
 
 }  // namespace gatehouse::process

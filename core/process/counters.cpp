@@ -42,6 +42,8 @@ std::string_view dropKindName(DropKind k) {
             return "encode_failed";
         case DropKind::kAccountingNotStored:
             return "accounting_not_stored";
+        case DropKind::kAccountingBackpressure:
+            return "accounting_backpressure";
         case DropKind::kCount:
             break;
     }

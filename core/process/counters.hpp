@@ -37,7 +37,8 @@ enum class DropKind : uint8_t {
     kBadAuthenticator,             // Accounting-Request authenticator wrong (RFC 2866 3)
     kDuplicateInProgress,          // RFC 5080 2.2.2: the first copy is still being worked on
     kEncodeFailed,                 // the reply did not fit (policy gave too much)
-    kAccountingNotStored,          // no durable accounting writer yet: not acknowledged
+    kAccountingNotStored,          // not durable (no writer, or database and spool failed)
+    kAccountingBackpressure,       // the writer's queue is full: not acknowledged, NAS retries
     kCount
 };
 std::string_view dropKindName(DropKind k);

@@ -3,15 +3,33 @@
 #include <chrono>
 
 #include "core/radius/authenticator.hpp"
+#include "core/store/log_writer.hpp"
 
 namespace gatehouse::process {
 
 Now nowFromClocks() {
     using namespace std::chrono;
+    const int64_t wall_ms =
+        duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
     return Now{
         duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count(),
-        duration_cast<seconds>(system_clock::now().time_since_epoch()).count(),
+        wall_ms / 1000,
+        wall_ms,
     };
+}
+
+void logEvent(WorkerEnv& env, Now now, std::string_view event, std::string_view user,
+              uint32_t nas_ip, std::string_view reason, std::string detail) {
+    if (env.logs == nullptr)
+        return;
+    store::LogEvent e;
+    e.at_ms = now.unix_ms;
+    e.event = event;
+    e.username = user.substr(0, 253);
+    e.nas_ip = nas_ip;
+    e.reason = reason;
+    e.detail = std::move(detail);
+    env.logs->push(std::move(e));  // false: dropped and counted by the writer
 }
 
 void echoProxyState(const radius::Packet& request, radius::PacketWriter& writer) {

@@ -17,6 +17,10 @@
 namespace gatehouse::policy {
 class WorkerPolicy;
 }
+namespace gatehouse::store {
+class LiveState;
+class LogWriter;
+}  // namespace gatehouse::store
 
 namespace gatehouse::process {
 
@@ -30,6 +34,7 @@ struct Datagram {
 struct Now {
     int64_t steady_ms = 0;  // duplicate cache, rate-limited logs
     int64_t unix_s = 0;     // what policies see as `now`
+    int64_t unix_ms = 0;    // radius_logs timestamps (0: the log writer's clock)
 };
 Now nowFromClocks();
 
@@ -38,6 +43,9 @@ using ReplyBuffer = std::span<uint8_t, radius::kMaxPacketLength>;
 struct Outcome {
     bool reply = false;  // false: drop silently (already counted)
     ByteSpan bytes;      // the answer, in the ReplyBuffer given
+    /// With reply: the answer may go out only once the pipeline's deferred record is durable
+    /// (AccountingPipeline::takeDeferred); the transport keeps `bytes` until then.
+    bool deferred = false;
     static Outcome drop() { return {}; }
 };
 
@@ -51,7 +59,20 @@ struct WorkerEnv {
     /// only). Off by default: an Accounting-Response tells the NAS the record is safe, and
     /// until the durable writer exists (next issue) it is not, so the NAS must keep it.
     bool ack_unstored_accounting = false;
+    /// The accounting writer is there: Accounting-Requests are answered once durable
+    /// (Outcome::deferred). false without a database.
+    bool durable_accounting = false;
+    /// Sessions and usage per subscriber (accounting); nullptr: the snapshot's values.
+    const store::LiveState* live = nullptr;
+    /// radius_logs: rejects and accounting events always, accepts when log_accepts; nullptr:
+    /// no event log (no database).
+    store::LogWriter* logs = nullptr;
+    bool log_accepts = true;
 };
+
+/// One radius_logs event, when env.logs is set (never blocks: a full queue drops and counts).
+void logEvent(WorkerEnv& env, Now now, std::string_view event, std::string_view user,
+              uint32_t nas_ip, std::string_view reason, std::string detail = {});
 
 /// RFC 2865 5.33 / radius-wire.md 13: every Proxy-State of the request, unchanged, in order.
 void echoProxyState(const radius::Packet& request, radius::PacketWriter& writer);

@@ -16,3 +16,12 @@ if(TARGET gatehouse)
   set_tests_properties(demo_smoke PROPERTIES LABELS "postgres;integration" TIMEOUT 180
                                              SKIP_RETURN_CODE 77)
 endif()
+
+# Durable accounting: radclient, PostgreSQL stopped and started, kill -9 mid-load.
+if(TARGET gatehouse)
+  add_test(NAME acct_durable
+           COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/acct_durable.sh $<TARGET_FILE:gatehouse>
+                   ${PROJECT_SOURCE_DIR})
+  set_tests_properties(acct_durable PROPERTIES LABELS "postgres;integration" TIMEOUT 240
+                                               SKIP_RETURN_CODE 77)
+endif()

@@ -1,0 +1,638 @@
+#include "core/store/accounting_repository.hpp"
+
+#include <pqxx/pqxx>
+
+#include <algorithm>
+#include <optional>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "core/store/validate.hpp"
+
+// How a batch becomes SQL. The records are first collapsed per session (acctuniqueid) in C++:
+// the rules are monotonic (counters and times only grow, the first Stop closes), so one row
+// carrying the maxima up to and including the session's first Stop in the batch is what
+// applying the records one by one would leave. Anything after that Stop is a late packet and
+// is dropped here. Then, per run of session records between two Accounting-On/Off records
+// (normally the whole batch), three statements whatever the batch size, each taking the rows
+// as parallel arrays through unnest():
+//   1. create the sessions not yet known: acct_sessions key (ON CONFLICT DO NOTHING decides
+//      between racing writers) and the radacct row, already carrying the batch's values;
+//   2. lock the open rows of the known sessions, move them forward, add the usage deltas and
+//      release the pool addresses of the sessions this batch closed;
+//   3. (once per batch) read back the touched subscribers.
+// Accounting-On/Off are one statement each, in their place in the batch's order.
+//
+// Usage is exact even when one batch holds several Interims of a session that straddle
+// midnight: each record whose counter grew is sent as (previous running max, new running
+// max) and its delta against the stored value `old` is max(old, cur) - max(old, prev), so the
+// deltas of a session add up to max(old, final) - old and each lands on its own day.
+
+namespace gatehouse::store {
+namespace {
+
+// --- array literals (PostgreSQL array input syntax) --------------------------------------
+
+/// Valid UTF-8 without NUL, as PostgreSQL's text accepts: one bad User-Name must not fail
+/// (and, through the spool, keep failing) a whole batch. Bad bytes become '?'.
+std::string cleanText(std::string_view in) {
+    std::string out;
+    out.reserve(in.size());
+    size_t i = 0;
+    while (i < in.size()) {
+        auto c = static_cast<uint8_t>(in[i]);
+        size_t len = c < 0x80           ? 1
+                     : (c >> 5) == 0x6  ? 2
+                     : (c >> 4) == 0xE  ? 3
+                     : (c >> 3) == 0x1E ? 4
+                                        : 0;
+        bool ok = len != 0 && c != 0 && len <= in.size() - i;
+        for (size_t k = 1; ok && k < len; ++k)
+            ok = (static_cast<uint8_t>(in[i + k]) & 0xC0) == 0x80;
+        if (ok && len == 2)
+            ok = c >= 0xC2;  // no overlong forms
+        if (ok && len == 3) {
+            auto c1 = static_cast<uint8_t>(in[i + 1]);
+            ok = !(c == 0xE0 && c1 < 0xA0) && !(c == 0xED && c1 >= 0xA0);  // overlong, surrogate
+        }
+        if (ok && len == 4) {
+            auto c1 = static_cast<uint8_t>(in[i + 1]);
+            ok = c <= 0xF4 && !(c == 0xF0 && c1 < 0x90) && !(c == 0xF4 && c1 >= 0x90);
+        }
+        if (!ok) {
+            out.push_back('?');
+            ++i;
+            continue;
+        }
+        out.append(in.substr(i, len));
+        i += len;
+    }
+    return out;
+}
+
+class ArrayLiteral {
+  public:
+    ArrayLiteral() { text_.push_back('{'); }
+    void addInt(int64_t v) {
+        separate();
+        text_ += std::to_string(v);
+    }
+    void addNull() {
+        separate();
+        text_ += "NULL";
+    }
+    void addOptionalInt(const std::optional<int64_t>& v) { v ? addInt(*v) : addNull(); }
+    void addBool(bool v) {
+        separate();
+        text_.push_back(v ? 't' : 'f');
+    }
+    void addIp(uint32_t ip) {
+        separate();
+        text_ += formatIpv4(ip);
+    }
+    void addOptionalIp(const std::optional<uint32_t>& ip) { ip ? addIp(*ip) : addNull(); }
+    void addText(std::string_view v) {
+        separate();
+        text_.push_back('"');
+        for (char c : cleanText(v)) {
+            if (c == '"' || c == '\\')
+                text_.push_back('\\');
+            text_.push_back(c);
+        }
+        text_.push_back('"');
+    }
+    std::string finish() {
+        text_.push_back('}');
+        return std::move(text_);
+    }
+
+  private:
+    void separate() {
+        if (text_.size() > 1)
+            text_.push_back(',');
+    }
+    std::string text_;
+};
+
+std::string textArray(const std::vector<std::string>& values) {
+    ArrayLiteral a;
+    for (const auto& v : values)
+        a.addText(v);
+    return a.finish();
+}
+
+int64_t toBigint(uint64_t v) {
+    // bigint holds 2^63 - 1 octets (8 EiB): a counter above that is a corrupt packet.
+    return static_cast<int64_t>(std::min<uint64_t>(v, INT64_MAX));
+}
+
+// --- collapsing a batch --------------------------------------------------------------------
+
+struct SessionRow {
+    const AccountingRecord* identity = nullptr;  // the latest record: names, ports
+    int64_t start_time = 0;  // the Start's event time, else the earliest derived start
+    bool has_start = false;
+    bool start_only = true;   // only Start records: changes nothing on an existing session
+    int64_t update_time = 0;  // latest non-Start event time
+    std::optional<int64_t> stop_time;
+    std::string terminate_cause;
+    uint64_t session_time = 0;
+    uint64_t input_octets = 0;
+    uint64_t output_octets = 0;
+    std::optional<uint32_t> framed_ip;
+    const std::vector<std::string>* tags = nullptr;
+    int64_t subscriber_id = 0;
+    bool is_new = false;  // set after statement 1
+};
+
+/// A record whose counters moved the session's running maximum.
+struct UsageStep {
+    size_t session = 0;
+    int64_t event_time = 0;
+    uint64_t prev_in = 0, cur_in = 0, prev_out = 0, cur_out = 0;
+};
+
+struct Segment {
+    std::vector<SessionRow> sessions;
+    std::unordered_map<std::string_view, size_t> index;  // unique_id -> sessions[i]
+    std::vector<UsageStep> usage;
+    uint64_t dropped = 0;  // records that change nothing whatever the database holds
+
+    void add(const AccountingRecord& r) {
+        std::string_view key = r.unique_id.empty() ? std::string_view(r.session_id) : r.unique_id;
+        if (key.empty()) {
+            ++dropped;
+            return;
+        }
+        auto [it, inserted] = index.try_emplace(key, sessions.size());
+        if (inserted)
+            sessions.emplace_back();
+        size_t i = it->second;
+        SessionRow& s = sessions[i];
+        if (s.stop_time) {  // after the session's Stop: a late packet
+            ++dropped;
+            return;
+        }
+        int64_t derived_start = r.status == AcctStatus::kStart
+                                    ? r.event_time
+                                    : r.event_time - static_cast<int64_t>(r.session_time);
+        if (inserted) {
+            s.start_time = derived_start;
+        } else if (r.status == AcctStatus::kStart) {
+            s.start_time = s.has_start ? std::min(s.start_time, derived_start) : derived_start;
+        } else if (!s.has_start) {
+            s.start_time = std::min(s.start_time, derived_start);
+        }
+        s.has_start = s.has_start || r.status == AcctStatus::kStart;
+        s.identity = &r;
+        if (r.subscriber_id != 0)
+            s.subscriber_id = r.subscriber_id;
+        if (r.framed_ip)
+            s.framed_ip = r.framed_ip;
+        if (!r.tags.empty() || s.tags == nullptr)
+            s.tags = &r.tags;
+        uint64_t prev_in = s.input_octets;
+        uint64_t prev_out = s.output_octets;
+        s.input_octets = std::max(s.input_octets, r.input_octets);
+        s.output_octets = std::max(s.output_octets, r.output_octets);
+        if (s.input_octets != prev_in || s.output_octets != prev_out)
+            usage.push_back(
+                UsageStep{i, r.event_time, prev_in, s.input_octets, prev_out, s.output_octets});
+        if (r.status == AcctStatus::kStart) {
+            if (s.start_only)
+                s.update_time = std::max(s.update_time, r.event_time);
+            return;
+        }
+        if (s.start_only)
+            s.update_time = r.event_time;
+        s.start_only = false;
+        s.update_time = std::max(s.update_time, r.event_time);
+        s.session_time = std::max<uint64_t>(s.session_time, r.session_time);
+        if (r.status == AcctStatus::kStop) {
+            s.stop_time = r.event_time;
+            s.terminate_cause = r.terminate_cause;
+        }
+    }
+
+    void clear() {
+        sessions.clear();
+        index.clear();
+        usage.clear();
+        dropped = 0;
+    }
+};
+
+// --- statements ----------------------------------------------------------------------------
+
+// Statement 1: sessions not in acct_sessions yet. The NOT EXISTS spares a sequence value per
+// known session; ON CONFLICT still settles a race with another writer (the loser treats the
+// session as known, and statement 2, a new statement, sees the winner's committed row).
+constexpr const char* kInsertNew = R"SQL(
+WITH s AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[],
+                         $6::inet[], $7::text[], $8::text[], $9::inet[], $10::text[],
+                         $11::text[], $12::bigint[], $13::bigint[], $14::bigint[],
+                         $15::bigint[], $16::bigint[], $17::bigint[], $18::text[], $19::text[])
+        WITH ORDINALITY
+        AS s(uid, sid, username, subscriber_id, nas_id, nas_ip, port_id, port_type, framed,
+             calling, called, start_t, upd_t, stop_t, stime, in_o, out_o, cause, tags, idx)
+), k AS (
+    INSERT INTO acct_sessions (acctuniqueid, radacctid, acctstarttime)
+    SELECT s.uid, nextval('radacct_radacctid_seq'), to_timestamp(s.start_t) FROM s
+    WHERE NOT EXISTS (SELECT 1 FROM acct_sessions a WHERE a.acctuniqueid = s.uid)
+    ON CONFLICT (acctuniqueid) DO NOTHING
+    RETURNING acctuniqueid, radacctid, acctstarttime
+), r AS (
+    INSERT INTO radacct (radacctid, acctsessionid, acctuniqueid, username, subscriber_id, nas_id,
+                         nasipaddress, nasportid, nasporttype, framedipaddress, callingstationid,
+                         calledstationid, acctstarttime, acctupdatetime, acctstoptime,
+                         acctsessiontime, acctinputoctets, acctoutputoctets, acctterminatecause,
+                         tags)
+    SELECT k.radacctid, s.sid, s.uid, s.username, NULLIF(s.subscriber_id, 0), NULLIF(s.nas_id, 0),
+           s.nas_ip, NULLIF(s.port_id, ''), NULLIF(s.port_type, ''), s.framed,
+           NULLIF(s.calling, ''), NULLIF(s.called, ''), k.acctstarttime,
+           GREATEST(k.acctstarttime, to_timestamp(s.upd_t)), to_timestamp(s.stop_t), s.stime,
+           s.in_o, s.out_o,
+           CASE WHEN s.stop_t IS NOT NULL THEN NULLIF(s.cause, '') END, s.tags::text[]
+    FROM s JOIN k ON k.acctuniqueid = s.uid
+    RETURNING acctuniqueid
+)
+SELECT s.idx FROM r JOIN s ON s.uid = r.acctuniqueid
+)SQL";
+
+// Statement 2: known sessions still open move forward (locked first, so the delta is taken
+// against the row as it is, not as an older snapshot saw it); usage deltas of new and
+// updated sessions; pool addresses of sessions closed here, unless another open session
+// still uses that address (a reconnect whose Start came before the old session's Stop).
+constexpr const char* kUpdateExisting = R"SQL(
+WITH s AS (
+    SELECT * FROM unnest($1::text[], $2::bool[], $3::bool[], $4::bigint[], $5::bigint[],
+                         $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::text[],
+                         $11::inet[], $12::text[])
+        WITH ORDINALITY
+        AS s(uid, is_new, start_only, subscriber_id, upd_t, stop_t, stime, in_o, out_o, cause,
+             framed, tags, idx)
+), old AS (
+    -- One index lookup per session, whatever the statistics say: the row-lock clause keeps
+    -- the planner from flattening the subquery into a hash join over every open session.
+    SELECT s.*, x.*
+    FROM s
+    CROSS JOIN LATERAL (
+        SELECT r.radacctid, r.acctstarttime AS start_ts, r.subscriber_id AS old_subscriber,
+               r.acctinputoctets AS o_in, r.acctoutputoctets AS o_out
+        FROM acct_sessions k
+        JOIN radacct r ON r.radacctid = k.radacctid AND r.acctstarttime = k.acctstarttime
+        WHERE k.acctuniqueid = s.uid AND r.acctstoptime IS NULL
+        FOR UPDATE OF r
+    ) x
+    WHERE NOT s.is_new AND NOT s.start_only
+), upd AS (
+    UPDATE radacct r SET
+        acctupdatetime = GREATEST(r.acctupdatetime, to_timestamp(o.upd_t)),
+        acctstoptime = to_timestamp(o.stop_t),
+        acctsessiontime = GREATEST(r.acctsessiontime, o.stime),
+        acctinputoctets = GREATEST(r.acctinputoctets, o.in_o),
+        acctoutputoctets = GREATEST(r.acctoutputoctets, o.out_o),
+        acctterminatecause = CASE WHEN o.stop_t IS NOT NULL THEN NULLIF(o.cause, '') END,
+        framedipaddress = COALESCE(o.framed, r.framedipaddress),
+        subscriber_id = COALESCE(r.subscriber_id, NULLIF(o.subscriber_id, 0)),
+        tags = CASE WHEN cardinality(o.tags::text[]) > 0 THEN o.tags::text[] ELSE r.tags END
+    FROM old o
+    WHERE r.radacctid = o.radacctid AND r.acctstarttime = o.start_ts
+      AND (o.stop_t IS NOT NULL OR to_timestamp(o.upd_t) > r.acctupdatetime
+           OR o.stime > r.acctsessiontime OR o.in_o > r.acctinputoctets
+           OR o.out_o > r.acctoutputoctets
+           OR (o.framed IS NOT NULL AND o.framed IS DISTINCT FROM r.framedipaddress))
+    RETURNING r.radacctid, r.subscriber_id, r.framedipaddress, r.acctstoptime IS NOT NULL AS closed
+), base AS (
+    SELECT idx, COALESCE(NULLIF(subscriber_id, 0), old_subscriber) AS sub, o_in, o_out FROM old
+    UNION ALL
+    SELECT idx, NULLIF(subscriber_id, 0), 0, 0 FROM s WHERE is_new
+), steps AS (
+    SELECT b.sub, (to_timestamp(u.ev) AT TIME ZONE $19)::date AS day,
+           GREATEST(b.o_in, u.cur_in) - GREATEST(b.o_in, u.prev_in) AS up,
+           GREATEST(b.o_out, u.cur_out) - GREATEST(b.o_out, u.prev_out) AS down
+    FROM unnest($13::bigint[], $14::bigint[], $15::bigint[], $16::bigint[], $17::bigint[],
+                $18::bigint[]) AS u(idx, ev, prev_in, cur_in, prev_out, cur_out)
+    JOIN base b ON b.idx = u.idx
+    WHERE b.sub IS NOT NULL
+), per_day AS (
+    SELECT st.sub, st.day, sum(st.up)::bigint AS up, sum(st.down)::bigint AS down
+    FROM steps st
+    WHERE EXISTS (SELECT 1 FROM subscribers x WHERE x.id = st.sub)
+    GROUP BY st.sub, st.day
+    HAVING sum(st.up) > 0 OR sum(st.down) > 0
+), daily AS (
+    INSERT INTO subscriber_usage_daily AS t (subscriber_id, day, upload, download)
+    SELECT sub, day, up, down FROM per_day
+    ON CONFLICT (subscriber_id, day)
+    DO UPDATE SET upload = t.upload + EXCLUDED.upload, download = t.download + EXCLUDED.download
+), monthly AS (
+    INSERT INTO subscriber_usage_monthly AS t (subscriber_id, month, upload, download)
+    SELECT sub, date_trunc('month', day)::date, sum(up), sum(down) FROM per_day
+    GROUP BY sub, date_trunc('month', day)::date
+    ON CONFLICT (subscriber_id, month)
+    DO UPDATE SET upload = t.upload + EXCLUDED.upload, download = t.download + EXCLUDED.download
+), ended AS (
+    SELECT radacctid, subscriber_id, framedipaddress FROM upd WHERE closed
+    UNION ALL
+    SELECT NULL, NULLIF(subscriber_id, 0), framed FROM s WHERE is_new AND stop_t IS NOT NULL
+), rel AS (
+    UPDATE ip_pool_assignments p
+    SET status = 'available', subscriber_id = NULL, assigned_at = NULL, updated_at = now()
+    FROM ended c
+    WHERE p.subscriber_id = c.subscriber_id AND p.ip = c.framedipaddress AND p.status = 'in_use'
+      AND NOT EXISTS (SELECT 1 FROM radacct o
+                      WHERE o.acctstoptime IS NULL AND o.framedipaddress = c.framedipaddress
+                        AND o.radacctid NOT IN (SELECT radacctid FROM upd WHERE closed))
+    RETURNING p.id
+)
+SELECT (SELECT count(*) FROM upd WHERE NOT closed), (SELECT count(*) FROM upd WHERE closed),
+       (SELECT count(*) FROM rel)
+)SQL";
+
+// Accounting-On/Off (RFC 2866 5.1): the NAS lost its sessions. A session that started after
+// the event belongs to the NAS's new life and stays open.
+constexpr const char* kCloseNas = R"SQL(
+WITH c AS (
+    UPDATE radacct r SET
+        acctstoptime = to_timestamp($2), acctterminatecause = 'NAS-Reboot',
+        acctupdatetime = GREATEST(r.acctupdatetime, to_timestamp($2)),
+        acctsessiontime = GREATEST(r.acctsessiontime,
+                                   floor(extract(epoch FROM to_timestamp($2) - r.acctstarttime))::bigint)
+    WHERE r.nasipaddress = $1::inet AND r.acctstoptime IS NULL
+      AND r.acctstarttime <= to_timestamp($2)
+    RETURNING r.radacctid, r.subscriber_id, r.framedipaddress
+)RELEASE)SQL";
+
+// Stale sessions (no update for longer than the bound): closed at their last update.
+constexpr const char* kCloseStale = R"SQL(
+WITH c AS (
+    UPDATE radacct r SET acctstoptime = r.acctupdatetime, acctterminatecause = 'Stale-Session'
+    WHERE r.acctstoptime IS NULL AND r.acctupdatetime < to_timestamp($1)
+    RETURNING r.radacctid, r.subscriber_id, r.framedipaddress
+)RELEASE)SQL";
+
+// The tail shared by kCloseNas and kCloseStale: release the pool addresses of the closed
+// sessions, then report (sessions closed, addresses released, subscribers as "1,2,3").
+constexpr const char* kReleaseTail = R"SQL(, rel AS (
+    UPDATE ip_pool_assignments p
+    SET status = 'available', subscriber_id = NULL, assigned_at = NULL, updated_at = now()
+    FROM c
+    WHERE p.subscriber_id = c.subscriber_id AND p.ip = c.framedipaddress AND p.status = 'in_use'
+      AND NOT EXISTS (SELECT 1 FROM radacct o
+                      WHERE o.acctstoptime IS NULL AND o.framedipaddress = c.framedipaddress
+                        AND o.radacctid NOT IN (SELECT radacctid FROM c))
+    RETURNING p.id
+)
+SELECT (SELECT count(*) FROM c), (SELECT count(*) FROM rel),
+       (SELECT COALESCE(string_agg(DISTINCT subscriber_id::text, ','), '') FROM c))SQL";
+
+std::string withReleaseTail(const char* head) {
+    std::string sql(head);
+    sql.replace(sql.find("RELEASE"), 7, kReleaseTail);
+    return sql;
+}
+
+// Usage of today and this month in the ISP's zone, open sessions and tier, per subscriber.
+constexpr const char* kLiveStateColumns = R"SQL(
+    SELECT i.id, COALESCE(x.current_tier, 0),
+           COALESCE(d.upload, 0), COALESCE(d.download, 0),
+           COALESCE(m.upload, 0), COALESCE(m.download, 0),
+           (SELECT count(*) FROM radacct r WHERE r.subscriber_id = i.id AND r.acctstoptime IS NULL)
+    FROM ids i
+    CROSS JOIN t
+    LEFT JOIN subscribers x ON x.id = i.id
+    LEFT JOIN subscriber_usage_daily d ON d.subscriber_id = i.id AND d.day = t.local::date
+    LEFT JOIN subscriber_usage_monthly m
+           ON m.subscriber_id = i.id AND m.month = date_trunc('month', t.local)::date
+    ORDER BY i.id
+)SQL";
+
+constexpr const char* kTouchedIds = R"SQL(
+WITH t AS (SELECT to_timestamp($2) AT TIME ZONE $3 AS local),
+     ids AS (SELECT DISTINCT id FROM unnest($1::bigint[]) AS u(id))
+)SQL";
+
+constexpr const char* kAllLiveIds = R"SQL(
+WITH t AS (SELECT to_timestamp($1) AT TIME ZONE $2 AS local),
+     ids AS (SELECT subscriber_id AS id FROM radacct
+             WHERE acctstoptime IS NULL AND subscriber_id IS NOT NULL
+             UNION
+             SELECT subscriber_id FROM subscriber_usage_monthly, t
+             WHERE month = date_trunc('month', t.local)::date)
+)SQL";
+
+/// Runs one of this file's statements as a prepared statement: they are planned once per
+/// connection instead of once per batch. libpqxx 6 prepares lazily on first use and treats an
+/// identical redefinition as a no-op, so defining it again on every call is free.
+template <class... Args>
+pqxx::result run(pqxx::work& txn, const char* name, const std::string& sql, Args&&... args) {
+#if PQXX_VERSION_MAJOR < 7
+    txn.conn().prepare(name, sql);
+    return txn.exec_prepared(name, std::forward<Args>(args)...);
+#else
+    (void)name;
+    return txn.exec_params(sql, std::forward<Args>(args)...);
+#endif
+}
+
+std::vector<SubscriberLiveState> readLiveState(const pqxx::result& rows) {
+    std::vector<SubscriberLiveState> out;
+    out.reserve(rows.size());
+    for (const auto& row : rows) {
+        SubscriberLiveState s;
+        s.subscriber_id = row[0].as<int64_t>();
+        s.current_tier = row[1].as<int>();
+        s.usage.daily_upload = row[2].as<uint64_t>();
+        s.usage.daily_download = row[3].as<uint64_t>();
+        s.usage.monthly_upload = row[4].as<uint64_t>();
+        s.usage.monthly_download = row[5].as<uint64_t>();
+        s.open_sessions = row[6].as<uint32_t>();
+        out.push_back(s);
+    }
+    return out;
+}
+
+void addSubscriberList(std::string_view list, std::unordered_set<int64_t>& out) {
+    size_t pos = 0;
+    while (pos < list.size()) {
+        size_t end = list.find(',', pos);
+        if (end == std::string_view::npos)
+            end = list.size();
+        int64_t id = 0;
+        for (char c : list.substr(pos, end - pos))
+            id = id * 10 + (c - '0');
+        out.insert(id);
+        pos = end + 1;
+    }
+}
+
+void applySegment(pqxx::work& txn, Segment& seg, std::string_view timezone, ApplyResult& result) {
+    result.ignored += seg.dropped;
+    if (seg.sessions.empty())
+        return;
+    {
+        ArrayLiteral uid, sid, username, subscriber, nas, nas_ip, port_id, port_type, framed,
+            calling, called, start_t, upd_t, stop_t, stime, in_o, out_o, cause, tags;
+        for (const auto& s : seg.sessions) {
+            const AccountingRecord& r = *s.identity;
+            uid.addText(r.unique_id.empty() ? r.session_id : r.unique_id);
+            sid.addText(r.session_id);
+            username.addText(r.username);
+            subscriber.addInt(s.subscriber_id);
+            nas.addInt(r.nas_id);
+            nas_ip.addIp(r.nas_ip);
+            port_id.addText(r.nas_port_id);
+            port_type.addText(r.nas_port_type);
+            framed.addOptionalIp(s.framed_ip);
+            calling.addText(r.calling_station_id);
+            called.addText(r.called_station_id);
+            start_t.addInt(s.start_time);
+            upd_t.addInt(s.update_time);
+            stop_t.addOptionalInt(s.stop_time);
+            stime.addInt(toBigint(s.session_time));
+            in_o.addInt(toBigint(s.input_octets));
+            out_o.addInt(toBigint(s.output_octets));
+            cause.addText(s.terminate_cause);
+            tags.addText(textArray(*s.tags));
+        }
+        auto created =
+            run(txn, "gh_acct_insert_new", kInsertNew, uid.finish(), sid.finish(),
+                username.finish(), subscriber.finish(), nas.finish(), nas_ip.finish(),
+                port_id.finish(), port_type.finish(), framed.finish(), calling.finish(),
+                called.finish(), start_t.finish(), upd_t.finish(), stop_t.finish(), stime.finish(),
+                in_o.finish(), out_o.finish(), cause.finish(), tags.finish());
+        for (const auto& row : created) {
+            SessionRow& s = seg.sessions.at(row[0].as<size_t>() - 1);  // ORDINALITY counts from 1
+            s.is_new = true;
+            ++result.opened;
+            if (s.stop_time)
+                ++result.closed;
+        }
+    }
+    ArrayLiteral uid, is_new, start_only, subscriber, upd_t, stop_t, stime, in_o, out_o, cause,
+        framed, tags;
+    uint64_t known = 0;
+    for (const auto& s : seg.sessions) {
+        const AccountingRecord& r = *s.identity;
+        uid.addText(r.unique_id.empty() ? r.session_id : r.unique_id);
+        is_new.addBool(s.is_new);
+        start_only.addBool(s.start_only);
+        subscriber.addInt(s.subscriber_id);
+        upd_t.addInt(s.update_time);
+        stop_t.addOptionalInt(s.stop_time);
+        stime.addInt(toBigint(s.session_time));
+        in_o.addInt(toBigint(s.input_octets));
+        out_o.addInt(toBigint(s.output_octets));
+        cause.addText(s.terminate_cause);
+        framed.addOptionalIp(s.framed_ip);
+        tags.addText(textArray(*s.tags));
+        if (!s.is_new)
+            ++known;
+    }
+    ArrayLiteral u_idx, u_ev, u_prev_in, u_cur_in, u_prev_out, u_cur_out;
+    for (const auto& u : seg.usage) {
+        u_idx.addInt(static_cast<int64_t>(u.session) + 1);  // WITH ORDINALITY counts from 1
+        u_ev.addInt(u.event_time);
+        u_prev_in.addInt(toBigint(u.prev_in));
+        u_cur_in.addInt(toBigint(u.cur_in));
+        u_prev_out.addInt(toBigint(u.prev_out));
+        u_cur_out.addInt(toBigint(u.cur_out));
+    }
+    auto row =
+        run(txn, "gh_acct_update_known", kUpdateExisting, uid.finish(), is_new.finish(),
+            start_only.finish(), subscriber.finish(), upd_t.finish(), stop_t.finish(),
+            stime.finish(), in_o.finish(), out_o.finish(), cause.finish(), framed.finish(),
+            tags.finish(), u_idx.finish(), u_ev.finish(), u_prev_in.finish(), u_cur_in.finish(),
+            u_prev_out.finish(), u_cur_out.finish(), std::string(timezone));
+    auto updated = row[0][0].as<uint64_t>();
+    auto closed = row[0][1].as<uint64_t>();
+    result.updated += updated;
+    result.closed += closed;
+    result.ignored += known - updated - closed;
+}
+
+}  // namespace
+
+ApplyResult AccountingRepository::apply(pqxx::work& txn, std::span<const AccountingRecord> records,
+                                        std::string_view timezone) {
+    ApplyResult result;
+    if (records.empty())
+        return result;
+    std::unordered_set<int64_t> subscribers;
+    int64_t newest = 0;
+    Segment seg;
+    seg.sessions.reserve(records.size());
+    seg.index.reserve(records.size());
+    for (const auto& r : records) {
+        newest = std::max(newest, r.event_time);
+        if (r.subscriber_id != 0)
+            subscribers.insert(r.subscriber_id);
+        if (r.status != AcctStatus::kAccountingOn && r.status != AcctStatus::kAccountingOff) {
+            seg.add(r);
+            continue;
+        }
+        // The NAS restarted: apply what came before it, then close that NAS's sessions.
+        applySegment(txn, seg, timezone, result);
+        seg.clear();
+        auto closed = run(txn, "gh_acct_close_nas", withReleaseTail(kCloseNas),
+                          formatIpv4(r.nas_ip), r.event_time);
+        result.closed += closed[0][0].as<uint64_t>();
+        addSubscriberList(closed[0][2].c_str(), subscribers);
+    }
+    applySegment(txn, seg, timezone, result);
+
+    if (!subscribers.empty()) {
+        ArrayLiteral ids;
+        for (int64_t id : subscribers)
+            ids.addInt(id);
+        result.touched =
+            readLiveState(run(txn, "gh_acct_touched", std::string(kTouchedIds) + kLiveStateColumns,
+                              ids.finish(), newest, std::string(timezone)));
+    }
+    return result;
+}
+
+bool AccountingRepository::spoolBatchApplied(pqxx::work& txn, std::string_view spool_id,
+                                             uint64_t seq) {
+    return !txn.exec_params(
+                   "SELECT 1 FROM accounting_spool_applied WHERE spool_id = $1 AND seq = $2",
+                   std::string(spool_id), static_cast<int64_t>(seq))
+                .empty();
+}
+
+void AccountingRepository::markSpoolBatchApplied(pqxx::work& txn, std::string_view spool_id,
+                                                 uint64_t seq) {
+    txn.exec_params(
+        "INSERT INTO accounting_spool_applied (spool_id, seq) VALUES ($1, $2)"
+        " ON CONFLICT (spool_id, seq) DO NOTHING",
+        std::string(spool_id), static_cast<int64_t>(seq));
+}
+
+void AccountingRepository::recordTierChange(pqxx::work& txn, int64_t subscriber_id, int from_tier,
+                                            int to_tier, std::string_view reason) {
+    txn.exec_params(
+        "WITH job AS (INSERT INTO tier_change_jobs (subscriber_id, from_tier, to_tier, reason)"
+        " VALUES ($1, $2, $3, $4))"
+        " UPDATE subscribers SET current_tier = $3 WHERE id = $1",
+        subscriber_id, from_tier, to_tier, cleanText(reason));
+}
+
+StaleResult AccountingRepository::closeStaleSessions(pqxx::work& txn, int64_t bound_s,
+                                                     int64_t now_unix) {
+    auto row = txn.exec_params1(withReleaseTail(kCloseStale), now_unix - bound_s);
+    StaleResult result;
+    result.closed = row[0].as<uint64_t>();
+    result.addresses_released = row[1].as<uint64_t>();
+    return result;
+}
+
+std::vector<SubscriberLiveState> AccountingRepository::loadLiveState(pqxx::work& txn,
+                                                                     std::string_view timezone,
+                                                                     int64_t now_unix) {
+    return readLiveState(txn.exec_params(std::string(kAllLiveIds) + kLiveStateColumns, now_unix,
+                                         std::string(timezone)));
+}
+
+}  // namespace gatehouse::store

@@ -1,0 +1,78 @@
+#pragma once
+// radacct and the usage counters, written in the caller's transaction (the group-commit writer
+// makes one per batch). Set-based: a batch of any size costs a fixed handful of statements, so
+// throughput grows with batch size. Idempotent: applying the same record twice changes nothing
+// the second time (counters only move forward, a repeated Stop is ignored), which is what lets
+// the spool replay after a crash without double billing.
+//
+// Rules (issue 5):
+//  - Start opens the session (acctuniqueid); Interim-Update and Stop update it; an Interim or
+//    Stop before its Start opens it (start time = event_time - session_time).
+//  - Counters and session time never go backwards (GREATEST); a Stop closes once: a repeated
+//    or late Stop, or an Interim after the Stop, changes nothing.
+//  - Accounting-On / Accounting-Off close every open session of that NAS (stop time = event
+//    time, terminate cause "NAS-Reboot"), and release their managed pool IPs.
+//  - Usage: the bytes a record adds over what radacct already had (the delta, never negative)
+//    are added to the subscriber's daily and monthly counters for the day / month of the
+//    event in the ISP's time zone (settings.timezone, an IANA name).
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <pqxx/transaction>
+
+#include "core/policy/model.hpp"
+#include "core/store/accounting_record.hpp"
+
+namespace gatehouse::store {
+
+/// A subscriber the batch touched, as it stands after the batch (inside the transaction).
+struct SubscriberLiveState {
+    int64_t subscriber_id = 0;
+    policy::Usage usage;  // today's and this month's, in the ISP's time zone
+    uint32_t open_sessions = 0;
+    int current_tier = 0;  // subscribers.current_tier (what the NAS was last told)
+};
+
+struct ApplyResult {
+    uint64_t opened = 0;   // sessions created (Start, or an Interim/Stop without Start)
+    uint64_t updated = 0;  // sessions whose counters or times moved
+    uint64_t closed = 0;   // sessions a Stop (or NAS On/Off) closed
+    uint64_t ignored = 0;  // repeats and late packets that changed nothing
+    std::vector<SubscriberLiveState> touched;  // one per subscriber_id != 0 in the batch
+};
+
+struct StaleResult {
+    uint64_t closed = 0;
+    uint64_t addresses_released = 0;
+};
+
+class AccountingRepository {
+  public:
+    /// Applies the records in order (several records of one session in one batch are fine).
+    static ApplyResult apply(pqxx::work& txn, std::span<const AccountingRecord> records,
+                             std::string_view timezone);
+
+    /// Spool replay bookkeeping, in the same transaction as apply().
+    static bool spoolBatchApplied(pqxx::work& txn, std::string_view spool_id, uint64_t seq);
+    static void markSpoolBatchApplied(pqxx::work& txn, std::string_view spool_id, uint64_t seq);
+
+    /// A FUP tier change the jobs leader must carry out (CoA, NAS-integration issue):
+    /// inserts a pending tier_change_jobs row and sets subscribers.current_tier.
+    static void recordTierChange(pqxx::work& txn, int64_t subscriber_id, int from_tier, int to_tier,
+                                 std::string_view reason);
+
+    /// Closes sessions with no update for longer than `bound_s` (terminate cause
+    /// "Stale-Session", stop time = last update) and releases their managed pool IPs.
+    static StaleResult closeStaleSessions(pqxx::work& txn, int64_t bound_s, int64_t now_unix);
+
+    /// Every subscriber with an open session or usage this month: what the server loads at
+    /// start so simultaneous-use and FUP are right from the first request.
+    static std::vector<SubscriberLiveState> loadLiveState(pqxx::work& txn,
+                                                          std::string_view timezone,
+                                                          int64_t now_unix);
+};
+
+}  // namespace gatehouse::store
