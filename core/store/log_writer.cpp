@@ -308,20 +308,26 @@ struct LogWriter::Impl {
     // detail that is not JSON, or text that is not UTF-8) must not cost its neighbours, so the
     // batch is then retried one row per transaction and only the bad rows count as failed.
     void writeBatch(std::unique_ptr<pqxx::connection>& conn, const std::vector<LogEvent>& batch) {
-        try {
-            insertBatch(*conn, batch);
-            written.fetch_add(batch.size(), std::memory_order_relaxed);
-            batches.fetch_add(1, std::memory_order_relaxed);
-            return;
-        } catch (const pqxx::broken_connection&) {
-            conn.reset();
-            failed.fetch_add(batch.size(), std::memory_order_relaxed);
-            return;
-        } catch (const std::exception&) {
-            if (!conn->is_open()) {
-                conn.reset();
-                failed.fetch_add(batch.size(), std::memory_order_relaxed);
+        // A connection that broke while idle (PostgreSQL restarted since the last batch) gets
+        // one fresh connection before the batch counts as lost.
+        for (int attempt = 0; attempt < 2; ++attempt) {
+            try {
+                if (conn == nullptr) {
+                    conn = std::make_unique<pqxx::connection>(conninfo);
+                    conn->prepare(kInsertName, kInsertSql);
+                }
+                insertBatch(*conn, batch);
+                written.fetch_add(batch.size(), std::memory_order_relaxed);
+                batches.fetch_add(1, std::memory_order_relaxed);
                 return;
+            } catch (const std::exception&) {
+                if (conn != nullptr && conn->is_open())
+                    break;  // a statement error: row by row below
+                conn.reset();
+                if (attempt == 1) {
+                    failed.fetch_add(batch.size(), std::memory_order_relaxed);
+                    return;
+                }
             }
         }
         std::vector<LogEvent> one(1);

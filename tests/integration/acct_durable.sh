@@ -74,6 +74,7 @@ start_server() {
         sleep 0.1
     done
     ACCT_PORT=$(sed -n 's/.*acct_port=\([0-9]*\).*/\1/p' "$WORK/out")
+    AUTH_PORT=$(sed -n 's/.*auth_port=\([0-9]*\).*/\1/p' "$WORK/out")
     [ -n "$ACCT_PORT" ] || { fail "server did not start"; cat "$WORK/err"; exit 1; }
 }
 
@@ -137,14 +138,32 @@ wait_sql "SELECT sum(upload) FROM subscriber_usage_daily" "4294974496" &&
     ok "replayed usage counted once" || fail "usage after replay"
 wait_sql "SELECT count(*) FROM accounting_spool_applied" "1" && ok "replay recorded its batch" ||
     fail "accounting_spool_applied"
+# Simultaneous use: the policy sees alice's open session (s2, opened by the replayed Interim)
+# and the service allows one.
+auth() {
+    printf '%b' 'User-Name = "alice"\nUser-Password = "wonderland"\nMessage-Authenticator = 0x00\n' |
+        radclient -x -r 1 -t 3 "127.0.0.1:$AUTH_PORT" auth testing123 >"$WORK/auth.out" 2>&1
+}
+auth
+grep -q 'Access-Reject' "$WORK/auth.out" && grep -q 'Already logged in' "$WORK/auth.out" &&
+    ok "simultaneous use: a second login while s2 is open is rejected" ||
+    fail "simultaneous use: $(grep -E 'Access-|Reply-Message' "$WORK/auth.out")"
+acct "${S2}Acct-Status-Type = Stop\nAcct-Session-Time = 90\nAcct-Input-Octets = 7000\nAcct-Output-Octets = 3000\n" ||
+    fail "Stop of s2 not answered"
+auth
+grep -q 'Access-Accept' "$WORK/auth.out" && ok "simultaneous use: after the Stop the login is accepted" ||
+    fail "after the Stop: $(grep -E 'Access-|Reply-Message' "$WORK/auth.out")"
+
 # The operator's view of it: `gatehouse status` (from /metrics) and the Prometheus text.
 "$GATEHOUSE" status --port "$METRICS_PORT" >"$WORK/status" 2>&1 || fail "gatehouse status: $(cat "$WORK/status")"
-grep -q '^accounting  database=up committed=4 .* spooled=1 spool_pending=0 replayed=1 lost=0' "$WORK/status" &&
-    ok "gatehouse status: 4 committed, 1 spooled and replayed" || fail "status: $(cat "$WORK/status")"
+grep -q '^accounting  database=up committed=5 .* spooled=1 spool_pending=0 replayed=1 lost=0' "$WORK/status" &&
+    ok "gatehouse status: 5 committed, 1 spooled and replayed" || fail "status: $(cat "$WORK/status")"
 "$GATEHOUSE" status --port "$METRICS_PORT" --raw | grep -q '^gatehouse_accounting_spooled_records_total 1$' &&
     ok "/metrics: gatehouse_accounting_spooled_records_total 1" || fail "/metrics spooled counter"
-wait_sql "SELECT count(*) FROM radius_logs WHERE event = 'acct-stop' AND username = 'alice'" "2" &&
-    ok "radius_logs: both Stops logged" || fail "radius_logs acct-stop events"
+wait_sql "SELECT count(*) FROM radius_logs WHERE event = 'acct-stop' AND username = 'alice'" "3" &&
+    ok "radius_logs: the three Stops logged" || fail "radius_logs acct-stop events"
+wait_sql "SELECT event || ':' || reason FROM radius_logs WHERE event = 'reject'" "reject:simultaneous use limit" &&
+    ok "radius_logs: the reject and its reason" || fail "radius_logs reject event"
 
 # ---- 3 and 4. kill -9 mid-load ---------------------------------------------------------------
 crash_round() {
