@@ -102,6 +102,8 @@ void applyConfigText(std::string_view text, const std::string& name, ServeConfig
             config.radius_logs = value;
         } else if (key == "log_retention_days")
             config.log_retention_days = number<int64_t>(value, where, 36500);
+        else if (key == "radius_logs_max_rate")
+            config.radius_logs_max_rate = number<uint64_t>(value, where, 10000000);
         else if (key == "metrics_bind")
             config.metrics_bind = value;
         else if (key == "metrics_port")

@@ -192,6 +192,7 @@ int runServe(const ServeFlags& flags) {
         store::LogWriterOptions lo;
         lo.conninfo = config.db;
         lo.retention_days = config.log_retention_days;
+        lo.max_rate = config.radius_logs_max_rate;
         logs = std::make_unique<store::LogWriter>(lo);
         logs->start();
         shared.logs = logs.get();

@@ -295,7 +295,16 @@ struct LogWriter::Impl {
                     continue;
                 }
             }
+            const auto batch_began = Clock::now();
             writeBatch(conn, batch);
+            if (options.max_rate > 0 && !draining) {
+                // Pace this writer to its share of max_rate: n events take n / share seconds.
+                const double share = static_cast<double>(options.max_rate) /
+                                     static_cast<double>(std::max(1u, options.writers));
+                sleepBackoff(batch_began + std::chrono::duration_cast<Clock::duration>(
+                                               std::chrono::duration<double>(
+                                                   static_cast<double>(batch.size()) / share)));
+            }
             if (conn == nullptr) {
                 next_connect = Clock::now() + backoff;
                 backoff = std::min<Clock::duration>(backoff * 2, kBackoffMax);

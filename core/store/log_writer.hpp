@@ -29,6 +29,10 @@ struct LogWriterOptions {
     unsigned writers = 2;
     size_t batch_max = 2000;
     int64_t retention_days = 30;  // prune(): rows older than this go
+    /// Events written per second at most, all writers together (0: no cap). A login storm must
+    /// not turn the log into the main consumer of CPU and database time: above the cap the
+    /// queue fills and push() drops and counts. A normal ISP logs far fewer.
+    uint64_t max_rate = 20000;
 };
 
 struct LogWriterStats {
