@@ -207,6 +207,8 @@ class Worker {
                 spec.acct_step = s.step;
                 spec.session_number = s.number;
                 spec.event_time = event_time;
+                if (s.step == 0)
+                    ++counters_.acct_starts;
             } else {
                 spec.user = next_user_;
                 next_user_ = next_user_ + 1 == o_.users ? 0 : next_user_ + 1;
@@ -339,8 +341,12 @@ class Worker {
                     d, now, builder_.secret(), o_.require_ma, scratch_, counters_, latency_);
                 if (out.completed) {
                     last_done_ns_ = now;
-                    if (o_.mode == Mode::kAcct)
-                        advanceSession(p, p.table.slot(out.id).tag);
+                    if (o_.mode == Mode::kAcct) {
+                        const uint32_t tag = p.table.slot(out.id).tag;
+                        if (p.sessions[tag].step == 0)
+                            ++counters_.acct_starts_answered;
+                        advanceSession(p, tag);
+                    }
                 }
             }
             // A short batch emptied the queue; so did a full one that answered everything.

@@ -22,6 +22,8 @@ void Counters::merge(const Counters& o) {
     late += o.late;
     duplicate += o.duplicate;
     recv_errors += o.recv_errors;
+    acct_starts += o.acct_starts;
+    acct_starts_answered += o.acct_starts_answered;
 }
 
 namespace {
@@ -53,6 +55,10 @@ std::string formatText(const Report& r) {
         out += fmt::format("answers without message-authenticator: {}\n",
                            c.without_message_authenticator);
     }
+    if (o.mode == Mode::kAcct) {
+        out += fmt::format("sessions: starts sent {}  starts answered {}\n", c.acct_starts,
+                           c.acct_starts_answered);
+    }
     out += fmt::format("elapsed {:.3f} s  rate {:.0f} answers/s\n", r.elapsed_s, r.rate());
     const LatencyHistogram& h = r.latency;
     out += fmt::format("latency ms: min {}  p50 {}  p99 {}  p99.9 {}  max {}  mean {:.3f}\n",
@@ -74,6 +80,7 @@ std::string formatJson(const Report& r) {
         "\"bad_authenticator\":{},\"bad_message_authenticator\":{},"
         "\"missing_message_authenticator\":{},\"malformed\":{},\"unexpected_code\":{},"
         "\"unmatched\":{},\"late\":{},\"duplicate\":{},\"send_errors\":{},\"recv_errors\":{},"
+        "\"acct_starts\":{},\"acct_starts_answered\":{},"
         "\"latency_ns\":{{\"count\":{},\"min\":{},\"p50\":{},\"p90\":{},\"p99\":{},"
         "\"p999\":{},\"max\":{},\"mean\":{:.0f}}}}}\n",
         modeName(o.mode), o.server, effectivePort(o), o.threads, o.sockets, o.window, o.users,
@@ -81,8 +88,8 @@ std::string formatJson(const Report& r) {
         c.timed_out, c.without_message_authenticator, c.errors(), c.bad_authenticator,
         c.bad_message_authenticator, c.missing_message_authenticator, c.malformed,
         c.unexpected_code, c.unmatched, c.late, c.duplicate, c.send_errors, c.recv_errors,
-        h.count(), h.min(), h.percentile(50), h.percentile(90), h.percentile(99),
-        h.percentile(99.9), h.max(), h.mean());
+        c.acct_starts, c.acct_starts_answered, h.count(), h.min(), h.percentile(50),
+        h.percentile(90), h.percentile(99), h.percentile(99.9), h.max(), h.mean());
 }
 
 }  // namespace gatehouse::bench

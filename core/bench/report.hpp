@@ -28,6 +28,10 @@ struct Counters {
     uint64_t late = 0;       // valid answer to a request already counted as timed out
     uint64_t duplicate = 0;  // valid answer to a request already answered
     uint64_t recv_errors = 0;
+    // acct: sessions begun (Starts sent) and Starts answered, so a benchmark can check that
+    // the server stored every session it acknowledged (scripts/bench acct counts radacct).
+    uint64_t acct_starts = 0;
+    uint64_t acct_starts_answered = 0;
 
     void merge(const Counters& o);
     uint64_t answered() const { return accepted + rejected + challenged; }

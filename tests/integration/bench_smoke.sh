@@ -2,10 +2,13 @@
 # Smoke test of `gatehouse bench` against the real null_responder on loopback: every mode is
 # answered and verified, a wrong secret yields only bad authenticators, and --help documents
 # every option. Behaviour only, never timing.
-#   bench_smoke.sh <gatehouse> <null_responder>
+# With SOURCE_DIR, also `scripts/bench acct` for 2 s (a private durable PostgreSQL and
+# `gatehouse serve --db`): every Start the server answered is a session in radacct.
+#   bench_smoke.sh <gatehouse> <null_responder> [SOURCE_DIR]
 set -u
 GATEHOUSE=$1
 RESPONDER=$2
+SOURCE_DIR=${3:-}
 fail=0
 
 out=$(mktemp)
@@ -67,5 +70,29 @@ done
 if [ $? -eq 0 ]; then
     echo "FAIL: a window over 256 per source port was accepted"
     fail=1
+fi
+
+# scripts/bench acct, small: its table row for gatehouse must say the sessions in radacct are
+# between the Starts answered and the Starts sent ("ok"), and there must be some.
+if [ -z "$SOURCE_DIR" ]; then
+    echo "skipped: scripts/bench acct (no source directory given)"
+elif [ ! -x /usr/lib/postgresql/15/bin/initdb ] || ! command -v psql >/dev/null; then
+    echo "skipped: scripts/bench acct (PostgreSQL 15 not installed)"
+else
+    acct_out=$(GH_BENCH_GATEHOUSE=$GATEHOUSE GH_BENCH_DURATION=2 GH_BENCH_USERS=200 \
+        GH_BENCH_WINDOW=64 timeout 90 "$SOURCE_DIR/scripts/bench" acct 2>&1)
+    rc=$?
+    # server requests/s p50 p99 timeouts errors starts-sent answered radacct closed durable
+    row=$(awk '/^gatehouse / && NF >= 11' <<<"$acct_out" | tr -d ,)
+    read -r _ _ _ _ _ _ sent answered rows _ verdict _ <<<"$row"
+    # "ok": answered <= rows <= sent (a Start that timed out may or may not be stored).
+    if [ $rc -ne 0 ] || [ "${verdict:-}" != ok ] || [ "${answered:-0}" -le 0 ] ||
+        [ "$rows" -lt "$answered" ] || [ "$rows" -gt "$sent" ]; then
+        echo "FAIL: scripts/bench acct: rc=$rc"
+        echo "$acct_out"
+        fail=1
+    else
+        echo "ok: scripts/bench acct: $sent Starts sent, $answered answered, $rows sessions in radacct"
+    fi
 fi
 exit $fail

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "core/bench/engine.hpp"
+#include "core/bench/report.hpp"
 #include "core/radius/authenticator.hpp"
 #include "core/radius/dictionary.hpp"
 #include "core/radius/packet.hpp"
@@ -68,6 +69,7 @@ class Responder {
     // Read after finish().
     uint64_t received = 0, dropped = 0, bad_request = 0, acct_order_errors = 0;
     uint64_t complete_sessions = 0;
+    uint64_t sessions_seen = 0;  // distinct Acct-Session-Ids
 
   private:
     void loop() {
@@ -133,6 +135,8 @@ class Responder {
         // Map Start=1, Interim=3, Stop=2 to phases 0, 1, 2.
         const int phase = status == 1 ? 0 : status == 3 ? 1 : status == 2 ? 2 : -1;
         auto [it, fresh] = phase_.try_emplace(std::string(req.text(*sid)), -1);
+        if (fresh)
+            ++sessions_seen;
         if (phase < 0 || (fresh && phase != 0) || (!fresh && phase < it->second) ||
             (!fresh && phase == 0)) {
             ++acct_order_errors;
@@ -224,6 +228,30 @@ TEST(Loopback, AccountingWithSeveralInterimsKeepsSessionOrder) {
     EXPECT_EQ(responder.bad_request, 0u);
     EXPECT_EQ(responder.acct_order_errors, 0u);
     EXPECT_GT(responder.complete_sessions, 0u);
+}
+
+TEST(Loopback, AccountingCountsEveryStartSentAndAnswered) {
+    // scripts/bench acct compares these with the sessions a server stored.
+    Responder responder({});
+    Options o = shortRun(Mode::kAcct, responder.port());
+    o.interims = 2;  // 4 requests per session: 500 sessions, some cut short by the count
+    const Report r = run(o);
+    responder.finish();
+    EXPECT_EQ(r.counters.accepted, 2000u);
+    EXPECT_EQ(r.counters.acct_starts, responder.sessions_seen);
+    EXPECT_EQ(r.counters.acct_starts_answered, r.counters.acct_starts);
+    EXPECT_GE(r.counters.acct_starts, 500u);
+    const std::string n = std::to_string(r.counters.acct_starts);
+    EXPECT_NE(formatJson(r).find("\"acct_starts\":" + n + ",\"acct_starts_answered\":" + n + ","),
+              std::string::npos);
+}
+
+TEST(Loopback, AccessModesCountNoStarts) {
+    Responder responder({});
+    const Report r = run(shortRun(Mode::kPap, responder.port()));
+    responder.finish();
+    EXPECT_EQ(r.counters.acct_starts, 0u);
+    EXPECT_EQ(r.counters.acct_starts_answered, 0u);
 }
 
 TEST(Loopback, TwoThreadsSplitTheCountExactly) {
