@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
+#include <tuple>
 
 #include <luajit.h>
 
@@ -131,22 +133,71 @@ void StderrLogSink::write(LogLevel level, std::string_view where, std::string_vi
 
 namespace {
 
-// The VM's allocator: the system one with a byte count, so that a policy building a huge
-// string or table fails that one call ("memory limit exceeded") instead of taking the
-// server's memory. Lua 5.1 contract: ptr == nullptr means osize is 0; nsize == 0 frees.
+// Small blocks (the tables, strings and closures each call makes, which the GC frees in
+// bursts) come from per-VM free lists by 16-octet size class: a VM is only ever used by one
+// thread, so no lock, and a free + alloc pair is a few instructions instead of a trip through
+// glibc's arenas (which showed up at ~5% of a server's CPU). Larger blocks go to the system.
+constexpr size_t kGranule = 16;
+constexpr size_t kPooledMax = kGranule * std::tuple_size_v<decltype(MemoryLimit::free_blocks)>;
+
+size_t sizeClass(size_t n) {
+    return (n + kGranule - 1) / kGranule - 1;
+}  // n in 1..kPooledMax
+
+void* takeBlock(MemoryLimit& m, size_t n) {
+    if (n > kPooledMax) {
+        return std::malloc(n);
+    }
+    void*& head = m.free_blocks[sizeClass(n)];
+    if (head == nullptr) {
+        return std::malloc((sizeClass(n) + 1) * kGranule);
+    }
+    void* p = head;
+    head = *static_cast<void**>(p);
+    return p;
+}
+
+void giveBlock(MemoryLimit& m, void* p, size_t n) {
+    if (n > kPooledMax) {
+        std::free(p);
+        return;
+    }
+    void*& head = m.free_blocks[sizeClass(n)];
+    *static_cast<void**>(p) = head;
+    head = p;
+}
+
+// The VM's allocator, with a byte count, so that a policy building a huge string or table
+// fails that one call ("memory limit exceeded") instead of taking the server's memory. Lua 5.1
+// contract: ptr == nullptr means osize is 0; otherwise osize is the block's size; nsize == 0
+// frees.
 void* limitedAlloc(void* ud, void* ptr, size_t osize, size_t nsize) {
     auto* m = static_cast<MemoryLimit*>(ud);
     const size_t old = ptr == nullptr ? 0 : osize;
     if (nsize == 0) {
-        m->used -= old;
-        std::free(ptr);
+        if (ptr != nullptr) {
+            m->used -= old;
+            giveBlock(*m, ptr, old);
+        }
         return nullptr;
     }
     if (m->enforce && m->limit != 0 && nsize > old &&
         nsize - old > m->limit - std::min(m->limit, m->used)) {
         return nullptr;
     }
-    void* p = std::realloc(ptr, nsize);
+    void* p = nullptr;
+    if (ptr != nullptr && old <= kPooledMax && nsize <= kPooledMax &&
+        sizeClass(old) == sizeClass(nsize)) {
+        p = ptr;  // same class: the block already has room
+    } else if (ptr != nullptr && old > kPooledMax && nsize > kPooledMax) {
+        p = std::realloc(ptr, nsize);
+    } else {
+        p = takeBlock(*m, nsize);
+        if (p != nullptr && ptr != nullptr) {
+            std::memcpy(p, ptr, std::min(old, nsize));
+            giveBlock(*m, ptr, old);
+        }
+    }
     if (p != nullptr) {
         m->used = m->used - old + nsize;
     }
@@ -175,6 +226,13 @@ LuaVm::LuaVm(const VmOptions& options, const radius::Dictionary& dict)
 LuaVm::~LuaVm() {
     if (L_ != nullptr) {
         lua_close(L_);
+    }
+    for (void* head : st_->memory.free_blocks) {
+        while (head != nullptr) {
+            void* next = *static_cast<void**>(head);
+            std::free(head);
+            head = next;
+        }
     }
 }
 

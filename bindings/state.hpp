@@ -2,6 +2,7 @@
 // The per-VM state every bridge function reaches through its first upvalue: which entry point
 // is running, the call generation that keeps stashed objects dead, the request's time and
 // settings, and where a decision goes. One per lua_State; only its owning thread touches it.
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -84,6 +85,9 @@ struct MemoryLimit {
     size_t used = 0;
     size_t limit = 0;  // 0: no cap
     bool enforce = false;
+    /// Freed small blocks by 16-octet size class (lua_vm.cpp limitedAlloc), reused by the
+    /// next allocation of that class; released when the VM closes.
+    std::array<void*, 16> free_blocks{};
 };
 
 struct VmState {
