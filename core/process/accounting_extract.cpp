@@ -75,11 +75,17 @@ Expected<store::AccountingRecord, std::string> extractAccountingRecord(
     }
     r.received_at = now.unix_s;
     // RFC 2869 5.3 Event-Timestamp is the NAS's clock; without it RFC 2866 5.2 Acct-Delay-Time
-    // says how long ago the event was.
+    // says how long ago the event was. A NAS without NTP (a router booted at 1970) sends
+    // nonsense: a timestamp more than kMaxClockAhead in the future or kMaxEventAge in the past
+    // is ignored, or the stale-session sweep would close its sessions at once and usage would
+    // land on the wrong day.
+    const int64_t delayed =
+        now.unix_s - static_cast<int64_t>(u32(packet, radius::attr::kAcctDelayTime).value_or(0));
+    r.event_time = delayed;
     if (auto ts = u32(packet, radius::attr::kEventTimestamp)) {
-        r.event_time = *ts;
-    } else {
-        r.event_time = now.unix_s - u32(packet, radius::attr::kAcctDelayTime).value_or(0);
+        const int64_t t = *ts;
+        if (t <= now.unix_s + kMaxClockAhead && t >= now.unix_s - kMaxEventAge)
+            r.event_time = t;
     }
     r.nas_id = nas.nas.id;
     r.nas_ip = nas_ip;

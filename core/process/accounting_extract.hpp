@@ -9,6 +9,11 @@
 
 namespace gatehouse::process {
 
+/// Event-Timestamp further from the arrival time than these is the NAS clock's error, not
+/// the event's time: the arrival time minus Acct-Delay-Time is used instead.
+inline constexpr int64_t kMaxClockAhead = 300;          // 5 minutes in the future
+inline constexpr int64_t kMaxEventAge = 7 * 24 * 3600;  // a week of NAS-side buffering
+
 /// nullopt-like error: the packet is not a kind we store (no Acct-Status-Type, or a status
 /// other than Start, Stop, Interim-Update, Accounting-On, Accounting-Off — e.g. Failed or the
 /// tunnel statuses of RFC 2867). It is still acknowledged; the string says why for the log.
