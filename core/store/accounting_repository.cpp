@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <optional>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "core/store/validate.hpp"
 
@@ -20,7 +19,9 @@
 //      between racing writers) and the radacct row, already carrying the batch's values;
 //   2. lock the open rows of the known sessions, move them forward, add the usage deltas and
 //      release the pool addresses of the sessions this batch closed;
-//   3. (once per batch) read back the touched subscribers.
+//   3. (once per batch) read back the touched subscribers the caller does not already know;
+//      for those it knows, statements 1 and 2 report what changed (sessions opened and
+//      closed per subscriber, the new usage totals and tier from the usage upserts).
 // Accounting-On/Off are one statement each, in their place in the batch's order.
 //
 // Usage is exact even when one batch holds several Interims of a session that straddle
@@ -275,6 +276,9 @@ WITH s AS (
 ), old AS (
     -- One index lookup per session, whatever the statistics say: the row-lock clause keeps
     -- the planner from flattening the subquery into a hash join over every open session.
+    -- "Open" is written as a CASE so that no partial index (WHERE acctstoptime IS NULL)
+    -- matches: planned while a partition looked empty, a full scan of one of them per
+    -- session looked as cheap as the primary key probe, and stays in a cached plan.
     SELECT s.*, x.*
     FROM s
     CROSS JOIN LATERAL (
@@ -282,7 +286,7 @@ WITH s AS (
                r.acctinputoctets AS o_in, r.acctoutputoctets AS o_out
         FROM acct_sessions k
         JOIN radacct r ON r.radacctid = k.radacctid AND r.acctstarttime = k.acctstarttime
-        WHERE k.acctuniqueid = s.uid AND r.acctstoptime IS NULL
+        WHERE k.acctuniqueid = s.uid AND CASE WHEN r.acctstoptime IS NULL THEN true END
         FOR UPDATE OF r
     ) x
     WHERE NOT s.is_new AND NOT s.start_only
@@ -303,7 +307,8 @@ WITH s AS (
            OR o.stime > r.acctsessiontime OR o.in_o > r.acctinputoctets
            OR o.out_o > r.acctoutputoctets
            OR (o.framed IS NOT NULL AND o.framed IS DISTINCT FROM r.framedipaddress))
-    RETURNING r.radacctid, r.subscriber_id, r.framedipaddress, r.acctstoptime IS NOT NULL AS closed
+    RETURNING r.radacctid, r.subscriber_id, r.framedipaddress, r.acctstoptime IS NOT NULL AS closed,
+              o.old_subscriber
 ), base AS (
     SELECT idx, COALESCE(NULLIF(subscriber_id, 0), old_subscriber) AS sub, o_in, o_out FROM old
     UNION ALL
@@ -317,22 +322,33 @@ WITH s AS (
     JOIN base b ON b.idx = u.idx
     WHERE b.sub IS NOT NULL
 ), per_day AS (
-    SELECT st.sub, st.day, sum(st.up)::bigint AS up, sum(st.down)::bigint AS down
-    FROM steps st
-    WHERE EXISTS (SELECT 1 FROM subscribers x WHERE x.id = st.sub)
-    GROUP BY st.sub, st.day
-    HAVING sum(st.up) > 0 OR sum(st.down) > 0
+    -- Saturating at 2^63 - 1 (8 EiB): only a corrupt counter gets there, and an overflow
+    -- error would fail this batch and every spool replay of it, for ever.
+    -- A deleted subscriber has no counters (and no tier). OFFSET 0 keeps the lookup one index
+    -- probe per row: joined plainly, the planner hashes the whole subscribers table.
+    SELECT g.sub, g.day, g.up, g.down, x.current_tier AS tier
+    FROM (SELECT st.sub, st.day, LEAST(sum(st.up), 9223372036854775807)::bigint AS up,
+                 LEAST(sum(st.down), 9223372036854775807)::bigint AS down
+          FROM steps st
+          GROUP BY st.sub, st.day
+          HAVING sum(st.up) > 0 OR sum(st.down) > 0) g
+    CROSS JOIN LATERAL (SELECT x.current_tier FROM subscribers x WHERE x.id = g.sub OFFSET 0) x
 ), daily AS (
     INSERT INTO subscriber_usage_daily AS t (subscriber_id, day, upload, download)
     SELECT sub, day, up, down FROM per_day
     ON CONFLICT (subscriber_id, day)
-    DO UPDATE SET upload = t.upload + EXCLUDED.upload, download = t.download + EXCLUDED.download
+    DO UPDATE SET upload = t.upload + LEAST(EXCLUDED.upload, 9223372036854775807 - t.upload),
+                  download = t.download + LEAST(EXCLUDED.download, 9223372036854775807 - t.download)
+    RETURNING t.subscriber_id, t.day, t.upload, t.download
 ), monthly AS (
     INSERT INTO subscriber_usage_monthly AS t (subscriber_id, month, upload, download)
-    SELECT sub, date_trunc('month', day)::date, sum(up), sum(down) FROM per_day
+    SELECT sub, date_trunc('month', day)::date, LEAST(sum(up), 9223372036854775807),
+           LEAST(sum(down), 9223372036854775807) FROM per_day
     GROUP BY sub, date_trunc('month', day)::date
     ON CONFLICT (subscriber_id, month)
-    DO UPDATE SET upload = t.upload + EXCLUDED.upload, download = t.download + EXCLUDED.download
+    DO UPDATE SET upload = t.upload + LEAST(EXCLUDED.upload, 9223372036854775807 - t.upload),
+                  download = t.download + LEAST(EXCLUDED.download, 9223372036854775807 - t.download)
+    RETURNING t.subscriber_id, t.month, t.upload, t.download
 ), ended AS (
     SELECT radacctid, subscriber_id, framedipaddress FROM upd WHERE closed
     UNION ALL
@@ -346,9 +362,28 @@ WITH s AS (
                       WHERE o.acctstoptime IS NULL AND o.framedipaddress = c.framedipaddress
                         AND o.radacctid NOT IN (SELECT radacctid FROM upd WHERE closed))
     RETURNING p.id
+), today AS (
+    SELECT (to_timestamp($20) AT TIME ZONE $19)::date AS day
 )
-SELECT (SELECT count(*) FROM upd WHERE NOT closed), (SELECT count(*) FROM upd WHERE closed),
-       (SELECT count(*) FROM rel)
+-- (kind, subscriber, a, b, c): 0 the counts (updated, closed, addresses released); 1 / 2 a
+-- subscriber's new totals of today / this month (upload, download); 3 its tier; 4 its change
+-- in open sessions (an updated row leaves its old subscriber and joins its new one unless
+-- closed).
+SELECT 0::bigint, 0::bigint, (SELECT count(*) FROM upd WHERE NOT closed),
+       (SELECT count(*) FROM upd WHERE closed), (SELECT count(*) FROM rel)
+UNION ALL
+SELECT 1, d.subscriber_id, d.upload, d.download, 0 FROM daily d, today WHERE d.day = today.day
+UNION ALL
+SELECT 2, m.subscriber_id, m.upload, m.download, 0 FROM monthly m, today
+WHERE m.month = date_trunc('month', today.day)::date
+UNION ALL
+SELECT 3, sub, min(tier), 0, 0 FROM per_day GROUP BY sub
+UNION ALL
+SELECT 4, moved.sub, sum(moved.d), 0, 0
+FROM (SELECT old_subscriber AS sub, -1 AS d FROM upd WHERE old_subscriber IS NOT NULL
+      UNION ALL
+      SELECT subscriber_id, 1 FROM upd WHERE NOT closed AND subscriber_id IS NOT NULL) moved
+GROUP BY moved.sub HAVING sum(moved.d) <> 0
 )SQL";
 
 // Accounting-On/Off (RFC 2866 5.1): the NAS lost its sessions. A session that started after
@@ -374,7 +409,8 @@ WITH c AS (
 )RELEASE)SQL";
 
 // The tail shared by kCloseNas and kCloseStale: release the pool addresses of the closed
-// sessions, then report (sessions closed, addresses released, subscribers as "1,2,3").
+// sessions, then report (sessions closed, addresses released, the closed sessions'
+// subscribers as "1,2,2,3": once per session, so the caller can count them).
 constexpr const char* kReleaseTail = R"SQL(, rel AS (
     UPDATE ip_pool_assignments p
     SET status = 'available', subscriber_id = NULL, assigned_at = NULL, updated_at = now()
@@ -386,7 +422,7 @@ constexpr const char* kReleaseTail = R"SQL(, rel AS (
     RETURNING p.id
 )
 SELECT (SELECT count(*) FROM c), (SELECT count(*) FROM rel),
-       (SELECT COALESCE(string_agg(DISTINCT subscriber_id::text, ','), '') FROM c))SQL";
+       (SELECT COALESCE(string_agg(subscriber_id::text, ','), '') FROM c))SQL";
 
 std::string withReleaseTail(const char* head) {
     std::string sql(head);
@@ -420,7 +456,9 @@ WITH t AS (SELECT to_timestamp($1) AT TIME ZONE $2 AS local),
              WHERE acctstoptime IS NULL AND subscriber_id IS NOT NULL
              UNION
              SELECT subscriber_id FROM subscriber_usage_monthly, t
-             WHERE month = date_trunc('month', t.local)::date)
+             WHERE month = date_trunc('month', t.local)::date
+             UNION
+             SELECT id FROM subscribers WHERE current_tier <> 0)
 )SQL";
 
 /// Runs one of this file's statements as a prepared statement: they are planned once per
@@ -454,7 +492,16 @@ std::vector<SubscriberLiveState> readLiveState(const pqxx::result& rows) {
     return out;
 }
 
-void addSubscriberList(std::string_view list, std::unordered_set<int64_t>& out) {
+/// What the batch did to one subscriber, as the statements report it.
+struct Touch {
+    int64_t open_delta = 0;  // sessions opened - sessions closed
+    std::optional<int> tier;
+    std::optional<std::pair<uint64_t, uint64_t>> daily, monthly;  // new totals (up, down)
+};
+using Touches = std::unordered_map<int64_t, Touch>;
+
+/// "1,2,2,3": one closed session per entry.
+void subtractClosed(std::string_view list, Touches& touches) {
     size_t pos = 0;
     while (pos < list.size()) {
         size_t end = list.find(',', pos);
@@ -463,12 +510,13 @@ void addSubscriberList(std::string_view list, std::unordered_set<int64_t>& out) 
         int64_t id = 0;
         for (char c : list.substr(pos, end - pos))
             id = id * 10 + (c - '0');
-        out.insert(id);
+        --touches[id].open_delta;
         pos = end + 1;
     }
 }
 
-void applySegment(pqxx::work& txn, Segment& seg, std::string_view timezone, ApplyResult& result) {
+void applySegment(pqxx::work& txn, Segment& seg, std::string_view timezone, int64_t newest,
+                  ApplyResult& result, Touches& touches) {
     result.ignored += seg.dropped;
     if (seg.sessions.empty())
         return;
@@ -509,6 +557,8 @@ void applySegment(pqxx::work& txn, Segment& seg, std::string_view timezone, Appl
             ++result.opened;
             if (s.stop_time)
                 ++result.closed;
+            else if (s.subscriber_id != 0)
+                ++touches[s.subscriber_id].open_delta;
         }
     }
     ArrayLiteral uid, is_new, start_only, subscriber, upd_t, stop_t, stime, in_o, out_o, cause,
@@ -540,57 +590,102 @@ void applySegment(pqxx::work& txn, Segment& seg, std::string_view timezone, Appl
         u_prev_out.addInt(toBigint(u.prev_out));
         u_cur_out.addInt(toBigint(u.cur_out));
     }
-    auto row =
+    auto rows =
         run(txn, "gh_acct_update_known", kUpdateExisting, uid.finish(), is_new.finish(),
             start_only.finish(), subscriber.finish(), upd_t.finish(), stop_t.finish(),
             stime.finish(), in_o.finish(), out_o.finish(), cause.finish(), framed.finish(),
             tags.finish(), u_idx.finish(), u_ev.finish(), u_prev_in.finish(), u_cur_in.finish(),
-            u_prev_out.finish(), u_cur_out.finish(), std::string(timezone));
-    auto updated = row[0][0].as<uint64_t>();
-    auto closed = row[0][1].as<uint64_t>();
-    result.updated += updated;
-    result.closed += closed;
-    result.ignored += known - updated - closed;
+            u_prev_out.finish(), u_cur_out.finish(), std::string(timezone), newest);
+    for (const auto& row : rows) {
+        const auto kind = row[0].as<int>();
+        if (kind == 0) {
+            auto updated = row[2].as<uint64_t>();
+            auto closed = row[3].as<uint64_t>();
+            result.updated += updated;
+            result.closed += closed;
+            result.ignored += known - updated - closed;
+            continue;
+        }
+        Touch& t = touches[row[1].as<int64_t>()];
+        if (kind == 1)
+            t.daily.emplace(row[2].as<uint64_t>(), row[3].as<uint64_t>());
+        else if (kind == 2)
+            t.monthly.emplace(row[2].as<uint64_t>(), row[3].as<uint64_t>());
+        else if (kind == 3)
+            t.tier = row[2].as<int>();
+        else
+            t.open_delta += row[2].as<int64_t>();
+    }
 }
 
 }  // namespace
 
 ApplyResult AccountingRepository::apply(pqxx::work& txn, std::span<const AccountingRecord> records,
-                                        std::string_view timezone) {
+                                        std::string_view timezone, const KnownLiveState& known) {
     ApplyResult result;
     if (records.empty())
         return result;
-    std::unordered_set<int64_t> subscribers;
+    // "Today" for the usage totals is the day of the batch's newest event.
     int64_t newest = 0;
+    for (const auto& r : records)
+        newest = std::max(newest, r.event_time);
+    Touches touches;
     Segment seg;
     seg.sessions.reserve(records.size());
     seg.index.reserve(records.size());
     for (const auto& r : records) {
-        newest = std::max(newest, r.event_time);
         if (r.subscriber_id != 0)
-            subscribers.insert(r.subscriber_id);
+            touches.try_emplace(r.subscriber_id);
         if (r.status != AcctStatus::kAccountingOn && r.status != AcctStatus::kAccountingOff) {
             seg.add(r);
             continue;
         }
         // The NAS restarted: apply what came before it, then close that NAS's sessions.
-        applySegment(txn, seg, timezone, result);
+        applySegment(txn, seg, timezone, newest, result, touches);
         seg.clear();
         auto closed = run(txn, "gh_acct_close_nas", withReleaseTail(kCloseNas),
                           formatIpv4(r.nas_ip), r.event_time);
         result.closed += closed[0][0].as<uint64_t>();
-        addSubscriberList(closed[0][2].c_str(), subscribers);
+        subtractClosed(closed[0][2].c_str(), touches);
     }
-    applySegment(txn, seg, timezone, result);
+    applySegment(txn, seg, timezone, newest, result, touches);
 
-    if (!subscribers.empty()) {
-        ArrayLiteral ids;
-        for (int64_t id : subscribers)
-            ids.addInt(id);
-        result.touched =
-            readLiveState(run(txn, "gh_acct_touched", std::string(kTouchedIds) + kLiveStateColumns,
-                              ids.finish(), newest, std::string(timezone)));
+    ArrayLiteral unknown;
+    bool any_unknown = false;
+    result.touched.reserve(touches.size());
+    for (const auto& [id, t] : touches) {
+        std::optional<SubscriberLiveState> before = known ? known(id) : std::nullopt;
+        if (!before) {
+            unknown.addInt(id);
+            any_unknown = true;
+            continue;
+        }
+        SubscriberLiveState s = *before;
+        s.subscriber_id = id;
+        s.open_sessions = static_cast<uint32_t>(
+            std::max<int64_t>(0, static_cast<int64_t>(s.open_sessions) + t.open_delta));
+        if (t.daily) {
+            s.usage.daily_upload = t.daily->first;
+            s.usage.daily_download = t.daily->second;
+        }
+        if (t.monthly) {
+            s.usage.monthly_upload = t.monthly->first;
+            s.usage.monthly_download = t.monthly->second;
+        }
+        if (t.tier)
+            s.current_tier = *t.tier;
+        result.touched.push_back(s);
     }
+    if (any_unknown) {
+        auto read =
+            readLiveState(run(txn, "gh_acct_touched", std::string(kTouchedIds) + kLiveStateColumns,
+                              unknown.finish(), newest, std::string(timezone)));
+        result.touched.insert(result.touched.end(), read.begin(), read.end());
+    }
+    std::sort(result.touched.begin(), result.touched.end(),
+              [](const SubscriberLiveState& a, const SubscriberLiveState& b) {
+                  return a.subscriber_id < b.subscriber_id;
+              });
     return result;
 }
 

@@ -16,6 +16,8 @@
 //    are added to the subscriber's daily and monthly counters for the day / month of the
 //    event in the ISP's time zone (settings.timezone, an IANA name).
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -49,11 +51,26 @@ struct StaleResult {
     uint64_t addresses_released = 0;
 };
 
+/// What the caller already holds for a subscriber as it stood before the batch (the writer's
+/// LiveState); nullopt when it holds nothing.
+using KnownLiveState = std::function<std::optional<SubscriberLiveState>(int64_t subscriber_id)>;
+
 class AccountingRepository {
   public:
     /// Applies the records in order (several records of one session in one batch are fine).
+    ///
+    /// ApplyResult::touched is each touched subscriber after the batch. Without `known` it is
+    /// read back from the database. With `known`, a subscriber it holds is NOT read back (that
+    /// read cost more than the batch's writes): open_sessions = known + the sessions the batch
+    /// opened - those it closed (as the statements report them); usage today / this month and
+    /// current_tier as the batch's usage upserts return them, else known's. Only subscribers
+    /// `known` does not hold are read back. So `known` must be the state before this batch
+    /// (the writer updates LiveState only after its commit, on its own thread). Sessions
+    /// another radius node opened or closed are not seen this way; they show up at the next
+    /// full load (start, a new day, the stale sweep) or a spool replay (which passes no
+    /// `known`).
     static ApplyResult apply(pqxx::work& txn, std::span<const AccountingRecord> records,
-                             std::string_view timezone);
+                             std::string_view timezone, const KnownLiveState& known = {});
 
     /// Spool replay bookkeeping, in the same transaction as apply().
     static bool spoolBatchApplied(pqxx::work& txn, std::string_view spool_id, uint64_t seq);
@@ -68,8 +85,9 @@ class AccountingRepository {
     /// "Stale-Session", stop time = last update) and releases their managed pool IPs.
     static StaleResult closeStaleSessions(pqxx::work& txn, int64_t bound_s, int64_t now_unix);
 
-    /// Every subscriber with an open session or usage this month: what the server loads at
-    /// start so simultaneous-use and FUP are right from the first request.
+    /// Every subscriber with an open session, usage this month or a tier (current_tier != 0):
+    /// what the server loads at start so simultaneous-use and FUP are right from the first
+    /// request. Anyone it leaves out has none of the three (the writer's `known` relies on it).
     static std::vector<SubscriberLiveState> loadLiveState(pqxx::work& txn,
                                                           std::string_view timezone,
                                                           int64_t now_unix);
