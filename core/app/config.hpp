@@ -29,7 +29,7 @@ struct ServeConfig {
     // Logs and metrics (docs/observability.md).
     std::string radius_logs = "all";  // all | rejects | off
     int64_t log_retention_days = 30;
-    uint64_t radius_logs_max_rate = 20000;  // events/s written at most (0: no cap)
+    uint64_t radius_logs_max_rate = 5000;  // events/s written at most (0: no cap)
     std::string metrics_bind = "127.0.0.1";
     uint16_t metrics_port = 9812;  // 0: no /metrics listener
 };

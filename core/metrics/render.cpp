@@ -117,6 +117,9 @@ void renderAccounting(Writer& w, const MetricsSnapshot::Accounting& a) {
               "FUP tier changes caused by accounting updates.", a.tier_changes);
     w.counter("gatehouse_accounting_stale_closed_total",
               "Sessions closed as stale by the accounting writer.", a.stale_closed);
+    w.counter("gatehouse_accounting_quarantined_total",
+              "Records PostgreSQL refused for their content, kept in quarantine.jsonl.",
+              a.quarantined);
     w.gauge("gatehouse_database_up",
             "1 when the accounting writer reaches PostgreSQL, 0 while it spools.",
             a.database_up ? 1 : 0);

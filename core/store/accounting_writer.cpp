@@ -5,6 +5,7 @@
 #include <pqxx/pqxx>
 #include <unordered_map>
 
+#include "core/store/accounting_quarantine.hpp"
 #include "core/store/accounting_repository.hpp"
 #include "core/store/spool.hpp"
 
@@ -130,6 +131,7 @@ AccountingWriterStats AccountingWriter::stats() const {
     s.spool_pending_records = spool_records_.load();
     s.tier_changes = tier_changes_.load();
     s.stale_closed = stale_closed_.load();
+    s.quarantined = quarantined_.load();
     s.database_up = database_up_.load();
     {
         std::lock_guard lock(mutex_);
@@ -254,39 +256,86 @@ bool AccountingWriter::commit(std::span<const AccountingRecord> records) {
                 return SubscriberLiveState{id, c.usage, c.open_sessions, c.current_tier};
             };
         ApplyResult result = AccountingRepository::apply(txn, records, options_.timezone(), known);
-        if (tiers_ != nullptr && !result.touched.empty()) {
-            std::unordered_map<int64_t, std::string_view> names;
-            for (const AccountingRecord& r : records)
-                if (r.subscriber_id != 0)
-                    names.emplace(r.subscriber_id, r.username);
-            for (SubscriberLiveState& s : result.touched) {
-                auto name = names.find(s.subscriber_id);
-                if (name == names.end())
-                    continue;
-                policy::LiveCounters live{s.open_sessions, s.current_tier, s.usage};
-                std::optional<int> tier = tiers_->tierFor(name->second, live);
-                if (tier && *tier != s.current_tier) {
-                    AccountingRepository::recordTierChange(txn, s.subscriber_id, s.current_tier,
-                                                           *tier, "usage");
-                    s.current_tier = *tier;
-                    tier_changes_.fetch_add(1);
-                }
-            }
-        }
+        evaluateTiers(txn, records, result);
         txn.commit();
         if (live_ != nullptr)
             live_->update(result.touched);
         return true;
+    } catch (const pqxx::sql_error& e) {
+        if (isPermanentSqlState(e.sqlstate()))
+            return isolate(records, oneLine(e.what()));
+        return lostConnection("batch of " + std::to_string(records.size()) +
+                              " not committed, spooling: " + oneLine(e.what()));
     } catch (const std::exception& e) {
         // Broken connection, statement timeout, or a commit whose outcome is unknown: the
         // batch goes to the spool; if it did commit after all, replay changes nothing.
-        say("accounting: batch of " + std::to_string(records.size()) +
-            " not committed, spooling: " + oneLine(e.what()));
-        db_->conn.reset();
-        database_up_ = false;
-        next_retry_ms_ = steadyMs() + options_.retry_ms;
-        return false;
+        return lostConnection("batch of " + std::to_string(records.size()) +
+                              " not committed, spooling: " + oneLine(e.what()));
     }
+}
+
+bool AccountingWriter::lostConnection(const std::string& why) {
+    say("accounting: " + why);
+    db_->conn.reset();
+    database_up_ = false;
+    next_retry_ms_ = steadyMs() + options_.retry_ms;
+    return false;
+}
+
+void AccountingWriter::evaluateTiers(pqxx::work& txn, std::span<const AccountingRecord> records,
+                                     ApplyResult& result) {
+    if (tiers_ == nullptr || result.touched.empty())
+        return;
+    std::unordered_map<int64_t, std::string_view> names;
+    for (const AccountingRecord& r : records)
+        if (r.subscriber_id != 0)
+            names.emplace(r.subscriber_id, r.username);
+    for (SubscriberLiveState& s : result.touched) {
+        auto name = names.find(s.subscriber_id);
+        if (name == names.end())
+            continue;
+        policy::LiveCounters live{s.open_sessions, s.current_tier, s.usage};
+        std::optional<int> tier = tiers_->tierFor(name->second, live);
+        if (tier && *tier != s.current_tier) {
+            AccountingRepository::recordTierChange(txn, s.subscriber_id, s.current_tier, *tier,
+                                                   "usage");
+            s.current_tier = *tier;
+            tier_changes_.fetch_add(1);
+        }
+    }
+}
+
+bool AccountingWriter::isolate(std::span<const AccountingRecord> records, const std::string& why) {
+    // PostgreSQL refuses this batch for what is in it (a data or integrity error): the same
+    // batch would fail for ever. Each record alone, then; the ones refused alone go to the
+    // quarantine file (durable, for an operator), so the rest are not held hostage.
+    say("accounting: batch of " + std::to_string(records.size()) +
+        " refused, applying record by record: " + why);
+    AccountingQuarantine quarantine(options_.spool_dir);
+    for (const AccountingRecord& record : records) {
+        try {
+            pqxx::work txn(*db_->conn);
+            ApplyResult result =
+                AccountingRepository::apply(txn, std::span(&record, 1), options_.timezone());
+            evaluateTiers(txn, std::span(&record, 1), result);
+            txn.commit();
+            if (live_ != nullptr)
+                live_->update(result.touched);
+        } catch (const pqxx::sql_error& e) {
+            if (!isPermanentSqlState(e.sqlstate()))
+                return lostConnection("record by record: " + oneLine(e.what()));
+            if (auto q = quarantine.add(record, oneLine(e.what())); !q) {
+                say("accounting: quarantine: " + q.error());
+                return false;
+            }
+            quarantined_.fetch_add(1);
+            say("accounting: record " + record.unique_id + " of " + record.username +
+                " quarantined in " + quarantine.path() + ": " + oneLine(e.what()));
+        } catch (const std::exception& e) {
+            return lostConnection("record by record: " + oneLine(e.what()));
+        }
+    }
+    return true;
 }
 
 void AccountingWriter::replayOne() {
@@ -303,17 +352,34 @@ void AccountingWriter::replayOne() {
         if (!AccountingRepository::spoolBatchApplied(txn, spool_->id(), frame.seq)) {
             ApplyResult result =
                 AccountingRepository::apply(txn, frame.records, options_.timezone());
+            evaluateTiers(txn, frame.records, result);  // usage from an outage moves tiers too
             AccountingRepository::markSpoolBatchApplied(txn, spool_->id(), frame.seq);
             txn.commit();
             if (live_ != nullptr)
                 live_->update(result.touched);
         }
+    } catch (const pqxx::sql_error& e) {
+        if (!isPermanentSqlState(e.sqlstate())) {
+            lostConnection("spool replay of batch " + std::to_string(frame.seq) +
+                           " failed, will retry: " + oneLine(e.what()));
+            return;
+        }
+        // A frame PostgreSQL refuses: record by record, the refused ones quarantined, then
+        // the frame is marked (re-applying the good records is idempotent anyway).
+        if (!isolate(frame.records, oneLine(e.what())))
+            return;
+        try {
+            pqxx::work txn(*db_->conn);
+            AccountingRepository::markSpoolBatchApplied(txn, spool_->id(), frame.seq);
+            txn.commit();
+        } catch (const std::exception& e2) {
+            lostConnection("spool replay of batch " + std::to_string(frame.seq) +
+                           " failed, will retry: " + oneLine(e2.what()));
+            return;
+        }
     } catch (const std::exception& e) {
-        say("accounting spool: replay of batch " + std::to_string(frame.seq) +
-            " failed, will retry: " + oneLine(e.what()));
-        db_->conn.reset();
-        database_up_ = false;
-        next_retry_ms_ = steadyMs() + options_.retry_ms;
+        lostConnection("spool replay of batch " + std::to_string(frame.seq) +
+                       " failed, will retry: " + oneLine(e.what()));
         return;
     }
     if (auto marked = spool_->markReplayed(frame.seq); !marked) {

@@ -27,7 +27,10 @@
 #include <thread>
 #include <vector>
 
+#include <pqxx/transaction>
+
 #include "core/store/accounting_record.hpp"
+#include "core/store/accounting_repository.hpp"
 #include "core/store/live_state.hpp"
 #include "core/util/expected.hpp"
 
@@ -89,6 +92,7 @@ struct AccountingWriterStats {
     uint64_t spool_pending_records = 0;
     uint64_t tier_changes = 0;
     uint64_t stale_closed = 0;
+    uint64_t quarantined = 0;  // refused by PostgreSQL for their content: quarantine.jsonl
     bool database_up = false;
 };
 
@@ -117,6 +121,12 @@ class AccountingWriter {
     void run();
     void handle(std::vector<Item>& batch);
     bool commit(std::span<const AccountingRecord> records);
+    /// Records PostgreSQL refuses as a batch for their content: one by one, the refused ones
+    /// to spool_dir/quarantine.jsonl. false: not all of them are durable.
+    bool isolate(std::span<const AccountingRecord> records, const std::string& why);
+    void evaluateTiers(pqxx::work& txn, std::span<const AccountingRecord> records,
+                       ApplyResult& result);
+    bool lostConnection(const std::string& why);  // logs, drops the connection; false
     bool connect();
     void replayOne();
     void refreshDay();
@@ -148,7 +158,7 @@ class AccountingWriter {
     std::atomic<uint64_t> committed_records_{0}, committed_batches_{0}, spooled_records_{0},
         spooled_batches_{0}, replayed_records_{0}, replayed_batches_{0}, refused_{0}, lost_{0},
         last_batch_{0}, max_batch_{0}, spool_batches_{0}, spool_records_{0}, tier_changes_{0},
-        stale_closed_{0};
+        stale_closed_{0}, quarantined_{0};
     std::atomic<bool> database_up_{false};
 };
 

@@ -32,7 +32,7 @@ struct LogWriterOptions {
     /// Events written per second at most, all writers together (0: no cap). A login storm must
     /// not turn the log into the main consumer of CPU and database time: above the cap the
     /// queue fills and push() drops and counts. A normal ISP logs far fewer.
-    uint64_t max_rate = 20000;
+    uint64_t max_rate = 5000;
 };
 
 struct LogWriterStats {

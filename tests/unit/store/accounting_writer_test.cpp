@@ -10,6 +10,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <mutex>
@@ -633,6 +634,93 @@ TEST_F(AccountingWriterTest, CorruptValuesAreCommittedNotSpooled) {
     EXPECT_EQ(counters->usage.daily_upload, uint64_t{INT64_MAX});
     EXPECT_EQ(counters->usage.monthly_upload, uint64_t{INT64_MAX});
     EXPECT_EQ(counters->usage.daily_download, 3u);
+}
+
+}  // namespace
+}  // namespace gatehouse::store
+
+namespace gatehouse::store {
+namespace {
+
+/// PostgreSQL refuses any radacct row of user "poison" (a stand-in for a record the schema
+/// rejects for its content): RAISE gives SQLSTATE P0001, a permanent error.
+void installPoisonTrigger(pqxx::connection& c) {
+    pqxx::work txn(c);
+    txn.exec(R"SQL(
+        CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF NEW.username = 'poison' THEN RAISE EXCEPTION 'poison refused'; END IF;
+            RETURN NEW;
+        END $$;
+        CREATE TRIGGER refuse_poison BEFORE INSERT ON radacct
+            FOR EACH ROW EXECUTE FUNCTION refuse_poison();
+    )SQL");
+    txn.commit();
+}
+
+TEST_F(AccountingWriterTest, ARecordRefusedForItsContentIsQuarantinedAndTheRestCommitted) {
+    installPoisonTrigger(conn());
+    RecordingSink sink;
+    AccountingWriter writer(options(conninfo()), nullptr, nullptr);
+    ASSERT_TRUE(writer.start().has_value());
+    sink.closeGate();  // the three land in one batch
+    ASSERT_TRUE(writer.submit(start("warmup"), &sink, 0));
+    AccountingRecord poison = start("p1");
+    poison.username = "poison";
+    ASSERT_TRUE(writer.submit(start("g1"), &sink, 1));
+    ASSERT_TRUE(writer.submit(std::move(poison), &sink, 2));
+    ASSERT_TRUE(writer.submit(start("g2"), &sink, 3));
+    sink.openGate();
+    ASSERT_TRUE(sink.waitFor(4));
+    for (const auto& [token, flags] : sink.acks())
+        EXPECT_EQ(flags, std::vector<bool>{true}) << "token " << token;
+    EXPECT_EQ(sessions("g1"), 1);
+    EXPECT_EQ(sessions("g2"), 1);
+    EXPECT_EQ(sessions("p1"), 0);
+    const AccountingWriterStats s = writer.stats();
+    EXPECT_EQ(s.quarantined, 1u);
+    EXPECT_EQ(s.spooled_records, 0u);
+    EXPECT_TRUE(s.database_up);
+    std::ifstream q(spoolDir() + "/quarantine.jsonl");
+    std::string line, all;
+    int lines = 0;
+    while (std::getline(q, line)) {
+        ++lines;
+        all += line;
+    }
+    EXPECT_EQ(lines, 1);
+    EXPECT_NE(all.find("\"username\":\"poison\""), std::string::npos) << all;
+    EXPECT_NE(all.find("poison refused"), std::string::npos) << all;
+}
+
+TEST_F(AccountingWriterTest, ASpooledFrameWithARefusedRecordDoesNotBlockTheReplay) {
+    RecordingSink sink;
+    {
+        AccountingWriter down(options("host=127.0.0.1 port=1 user=nobody dbname=nothing"), nullptr,
+                              nullptr);
+        ASSERT_TRUE(down.start().has_value());
+        AccountingRecord poison = start("p1");
+        poison.username = "poison";
+        sink.closeGate();
+        ASSERT_TRUE(down.submit(start("warmup"), &sink, 0));
+        ASSERT_TRUE(down.submit(start("g1"), &sink, 1));
+        ASSERT_TRUE(down.submit(std::move(poison), &sink, 2));
+        sink.openGate();
+        ASSERT_TRUE(sink.waitFor(3));
+    }
+    installPoisonTrigger(conn());
+    AccountingWriter up(options(conninfo()), nullptr, nullptr);
+    ASSERT_TRUE(up.start().has_value());
+    ASSERT_TRUE(eventually([&] { return up.stats().spool_pending_batches == 0; }));
+    EXPECT_EQ(sessions("warmup"), 1);
+    EXPECT_EQ(sessions("g1"), 1);
+    EXPECT_EQ(sessions("p1"), 0);
+    EXPECT_EQ(up.stats().quarantined, 1u);
+    // The good record is not held hostage, and a new one after it commits directly.
+    RecordingSink later;
+    ASSERT_TRUE(up.submit(start("g2"), &later, 9));
+    ASSERT_TRUE(later.waitFor(1));
+    EXPECT_EQ(sessions("g2"), 1);
 }
 
 }  // namespace
