@@ -23,9 +23,40 @@ struct UdpWorker::PendingAck {
 };
 
 namespace {
+
 uint64_t tokenOf(uint32_t slot, uint32_t generation) {
     return (uint64_t{generation} << 32) | slot;
 }
+
+/// One outgoing datagram of a sendmmsg batch.
+void setMessage(mmsghdr& msg, iovec& iov, const uint8_t* data, size_t size, sockaddr_in* peer) {
+    iov = {const_cast<uint8_t*>(data), size};
+    std::memset(&msg.msg_hdr, 0, sizeof(msghdr));
+    msg.msg_hdr.msg_iov = &iov;
+    msg.msg_hdr.msg_iovlen = 1;
+    msg.msg_hdr.msg_name = peer;
+    msg.msg_hdr.msg_namelen = sizeof(sockaddr_in);
+}
+
+/// Sends out[0..m); returns how many went. An answer the kernel refuses is lost: the NAS
+/// retransmits and the duplicate cache answers it.
+uint64_t sendAll(int fd, mmsghdr* out, unsigned m) {
+    unsigned done = 0;
+    uint64_t delivered = 0;
+    while (done < m) {
+        const int s = ::sendmmsg(fd, out + done, m - done, 0);
+        if (s > 0) {
+            done += static_cast<unsigned>(s);
+            delivered += static_cast<unsigned>(s);
+        } else if (s < 0 && errno == EINTR) {
+            continue;
+        } else {
+            ++done;
+        }
+    }
+    return delivered;
+}
+
 }  // namespace
 
 struct UdpWorker::Port {
@@ -150,12 +181,7 @@ void UdpWorker::release(std::span<const uint64_t> tokens, bool durable) {
                 accounting_->abandoned(p.claim);
             } else {
                 accounting_->acknowledged(p.claim, p.response, now_ms);
-                iov[m] = {p.response.data(), p.response.size()};
-                std::memset(&out[m].msg_hdr, 0, sizeof(msghdr));
-                out[m].msg_hdr.msg_iov = &iov[m];
-                out[m].msg_hdr.msg_iovlen = 1;
-                out[m].msg_hdr.msg_name = &p.peer;
-                out[m].msg_hdr.msg_namelen = sizeof(sockaddr_in);
+                setMessage(out[m], iov[m], p.response.data(), p.response.size(), &p.peer);
                 slots[m] = slot;
                 ++m;
                 continue;
@@ -165,20 +191,7 @@ void UdpWorker::release(std::span<const uint64_t> tokens, bool durable) {
             free_pending_.push_back(slot);
             pending_count_.fetch_sub(1, std::memory_order_relaxed);
         }
-        unsigned done = 0;
-        uint64_t delivered = 0;
-        while (done < m) {
-            const int s = ::sendmmsg(fd, out.data() + done, m - done, 0);
-            if (s > 0) {
-                done += static_cast<unsigned>(s);
-                delivered += static_cast<unsigned>(s);
-            } else if (s < 0 && errno == EINTR) {
-                continue;
-            } else {
-                ++done;  // lost: the NAS retransmits and the duplicate cache answers
-            }
-        }
-        sent_.fetch_add(delivered, std::memory_order_relaxed);
+        sent_.fetch_add(sendAll(fd, out.data(), m), std::memory_order_relaxed);
         for (unsigned k = 0; k < m; ++k) {
             PendingAck& p = pending_[slots[k]];
             p.in_use = false;
@@ -244,28 +257,10 @@ void UdpWorker::drain(Port& port) {
                 defer(r.bytes, peers[i], port);  // answered by release() once durable
                 continue;
             }
-            out_iov[m] = {const_cast<uint8_t*>(r.bytes.data()), r.bytes.size()};
-            std::memset(&out[m].msg_hdr, 0, sizeof(msghdr));
-            out[m].msg_hdr.msg_iov = &out_iov[m];
-            out[m].msg_hdr.msg_iovlen = 1;
-            out[m].msg_hdr.msg_name = &peers[i];
-            out[m].msg_hdr.msg_namelen = sizeof(sockaddr_in);
+            setMessage(out[m], out_iov[m], r.bytes.data(), r.bytes.size(), &peers[i]);
             ++m;
         }
-        unsigned done = 0;
-        uint64_t delivered = 0;
-        while (done < m) {
-            const int s = ::sendmmsg(fd, out.data() + done, m - done, 0);
-            if (s > 0) {
-                done += static_cast<unsigned>(s);
-                delivered += static_cast<unsigned>(s);
-                continue;
-            }
-            if (s < 0 && errno == EINTR)
-                continue;
-            ++done;  // this answer is lost (the NAS retransmits; the duplicate cache has it)
-        }
-        sent_.fetch_add(delivered, std::memory_order_relaxed);
+        sent_.fetch_add(sendAll(fd, out.data(), m), std::memory_order_relaxed);
         if (static_cast<unsigned>(n) < kBatch)
             return;
     }
