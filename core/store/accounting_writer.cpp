@@ -7,6 +7,7 @@
 
 #include "core/store/accounting_quarantine.hpp"
 #include "core/store/accounting_repository.hpp"
+#include "core/store/pg_pool.hpp"
 #include "core/store/spool.hpp"
 
 namespace gatehouse::store {
@@ -141,8 +142,9 @@ AccountingWriterStats AccountingWriter::stats() const {
 }
 
 bool AccountingWriter::connect() {
-    if (db_->conn && db_->conn->is_open())
+    if (db_->conn && !idleConnectionBroken(*db_->conn))
         return true;
+    db_->conn.reset();
     try {
         auto conn = std::make_unique<pqxx::connection>(withConnectTimeout(options_.conninfo));
         {
@@ -339,6 +341,8 @@ bool AccountingWriter::isolate(std::span<const AccountingRecord> records, const 
 }
 
 void AccountingWriter::replayOne() {
+    if (!connect())
+        return;
     auto next = spool_->next();
     if (!next) {
         say("accounting spool: " + next.error());

@@ -1,5 +1,7 @@
 #include "core/store/log_writer.hpp"
 
+#include "core/store/pg_pool.hpp"
+
 #include <linux/futex.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -319,6 +321,8 @@ struct LogWriter::Impl {
     void writeBatch(std::unique_ptr<pqxx::connection>& conn, const std::vector<LogEvent>& batch) {
         // A connection that broke while idle (PostgreSQL restarted since the last batch) gets
         // one fresh connection before the batch counts as lost.
+        if (conn != nullptr && idleConnectionBroken(*conn))
+            conn.reset();  // the server closed it while we were idle: do not BEGIN on it
         for (int attempt = 0; attempt < 2; ++attempt) {
             try {
                 if (conn == nullptr) {

@@ -1,6 +1,18 @@
 #include "core/store/pg_pool.hpp"
 
+#include <poll.h>
+
 namespace gatehouse::store {
+
+bool idleConnectionBroken(pqxx::connection& conn) {
+    if (!conn.is_open())
+        return true;
+    const int fd = conn.sock();
+    if (fd < 0)
+        return true;
+    pollfd p{fd, POLLIN, 0};
+    return ::poll(&p, 1, 0) != 0;  // readable, hung up or an error: nothing good while idle
+}
 
 PgPool::PgPool(std::string conninfo, size_t size)
     : conninfo_(std::move(conninfo)), size_(size == 0 ? 1 : size) {}
@@ -23,7 +35,7 @@ PgPool::Lease PgPool::acquire() {
     }
     try {
         // A connection that broke while idle (server restart) is replaced, not lent out.
-        if (conn == nullptr || !conn->is_open())
+        if (conn == nullptr || idleConnectionBroken(*conn))
             conn = std::make_unique<pqxx::connection>(conninfo_);
     } catch (...) {
         std::lock_guard lock(mutex_);

@@ -12,6 +12,12 @@
 
 namespace gatehouse::store {
 
+/// True when an idle connection (no query in flight) is known dead without sending anything:
+/// its socket is readable or hung up, which on an idle PostgreSQL connection means the server
+/// said goodbye (restart, admin shutdown). Using it anyway costs an exception, and libpqxx 6.4
+/// leaks the failed BEGIN's result on that path; so callers replace such a connection first.
+bool idleConnectionBroken(pqxx::connection& conn);
+
 class PgPool {
   public:
     /// conninfo: a libpq connection string ("host=/run/x port=5432 dbname=gatehouse").
