@@ -166,6 +166,7 @@ bool AccountingWriter::connect() {
             auto rows = AccountingRepository::loadLiveState(load, options_.timezone(), unixNow());
             load.commit();
             live_->replaceAll(rows);
+            next_live_reload_ms_ = steadyMs() + options_.live_reload_ms;
         }
         return true;
     } catch (const std::exception& e) {
@@ -399,25 +400,31 @@ void AccountingWriter::replayOne() {
 }
 
 void AccountingWriter::refreshDay() {
-    next_day_check_ms_ = steadyMs() + 30000;
+    next_day_check_ms_ =
+        steadyMs() +
+        (options_.live_reload_ms > 0 ? std::min<int64_t>(30000, options_.live_reload_ms) : 30000);
     if (!connect())
         return;
     try {
-        pqxx::nontransaction txn(*db_->conn);
         const std::string tz = options_.timezone();
-        std::string day =
-            txn.exec1("SELECT (now() AT TIME ZONE " + txn.quote(tz) + ")::date::text")[0]
-                .as<std::string>();
-        if (day == day_)
-            return;
-        const bool first = day_.empty();
+        std::string day;
+        {
+            pqxx::nontransaction txn(*db_->conn);
+            day = txn.exec1("SELECT (now() AT TIME ZONE " + txn.quote(tz) + ")::date::text")[0]
+                      .as<std::string>();
+        }
+        const bool new_day = !day_.empty() && day != day_;
         day_ = std::move(day);
-        if (!first && live_ != nullptr) {
-            // A new day (or month) in the ISP's time zone: today's counters start from zero.
+        // A new day (or month) in the ISP's time zone: today's counters start from zero. And
+        // every live_reload_ms anyway: sessions another radius node opened or closed are only
+        // in the database (docs/accounting.md, several radius nodes).
+        const bool due = options_.live_reload_ms > 0 && steadyMs() >= next_live_reload_ms_;
+        if ((new_day || due) && live_ != nullptr) {
             pqxx::work load(*db_->conn);
             auto rows = AccountingRepository::loadLiveState(load, tz, unixNow());
             load.commit();
             live_->replaceAll(rows);
+            next_live_reload_ms_ = steadyMs() + options_.live_reload_ms;
         }
     } catch (const std::exception& e) {
         say("accounting: day check failed: " + oneLine(e.what()));

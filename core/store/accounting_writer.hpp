@@ -68,6 +68,9 @@ struct AccountingWriterOptions {
     /// PostgreSQL advisory lock, so several radius nodes never sweep twice). 0: never.
     int64_t stale_session_s = 1800;
     int64_t sweep_every_ms = 60000;
+    /// LiveState is reloaded from the database this often (and at each new day): with several
+    /// radius nodes, sessions the others saw reach this node within this bound. 0: never.
+    int64_t live_reload_ms = 300000;
     /// Run hourly by the jobs-lock holder, on the writer thread, after the monthly radacct
     /// partitions are ensured (gh_ensure_radacct_partitions): e.g. pruning radius_logs.
     std::function<void()> hourly;
@@ -152,6 +155,7 @@ class AccountingWriter {
     int64_t next_day_check_ms_ = 0;
     int64_t next_sweep_ms_ = 0;
     int64_t next_hourly_ms_ = 0;
+    int64_t next_live_reload_ms_ = 0;
     std::string day_;  // today in the ISP's time zone, as PostgreSQL says it
 
     // Read by stats() from any thread.

@@ -725,3 +725,33 @@ TEST_F(AccountingWriterTest, ASpooledFrameWithARefusedRecordDoesNotBlockTheRepla
 
 }  // namespace
 }  // namespace gatehouse::store
+
+namespace gatehouse::store {
+namespace {
+
+// Another radius node's writer (here: a second writer on the same database, its own spool)
+// opens a session for alice; this node's LiveState learns of it by the periodic reload.
+TEST_F(AccountingWriterTest, PeriodicReloadBringsInSessionsOtherNodesOpened) {
+    LiveState live;
+    AccountingWriterOptions mine = options(conninfo());
+    mine.live_reload_ms = 50;
+    AccountingWriter writer(mine, &live, nullptr);
+    ASSERT_TRUE(writer.start().has_value());
+    EXPECT_FALSE(live.get(alice_).has_value());
+
+    AccountingWriterOptions theirs = options(conninfo());
+    theirs.spool_dir = temp_dir_ + "/other-node-spool";
+    AccountingWriter other(theirs, nullptr, nullptr);
+    ASSERT_TRUE(other.start().has_value());
+    RecordingSink sink;
+    ASSERT_TRUE(other.submit(start("elsewhere"), &sink, 1));
+    ASSERT_TRUE(sink.waitFor(1));
+
+    ASSERT_TRUE(eventually([&] {
+        auto c = live.get(alice_);
+        return c.has_value() && c->open_sessions == 1;
+    }));
+}
+
+}  // namespace
+}  // namespace gatehouse::store
