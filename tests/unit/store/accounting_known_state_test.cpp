@@ -22,14 +22,8 @@ class AccountingKnownState : public testing::PgTest {
   protected:
     void SetUp() override {
         PgTest::SetUp();
-        alice_ = addSubscriber("alice");
-        bob_ = addSubscriber("bob");
-    }
-
-    int64_t addSubscriber(const std::string& name) {
-        return sql("INSERT INTO subscribers (username, password_enc) VALUES ('" + name +
-                   "', 'gh1:00') RETURNING id")[0][0]
-            .as<int64_t>();
+        alice_ = insertSubscriber("alice");
+        bob_ = insertSubscriber("bob");
     }
 
     AccountingRecord record(AcctStatus status, const std::string& uid, int64_t subscriber,

@@ -31,14 +31,8 @@ class AccountingApply : public testing::PgTest {
   protected:
     void SetUp() override {
         PgTest::SetUp();
-        alice_ = addSubscriber("alice");
-        bob_ = addSubscriber("bob");
-    }
-
-    int64_t addSubscriber(const std::string& name) {
-        return sql("INSERT INTO subscribers (username, password_enc) VALUES ('" + name +
-                   "', 'gh1:00') RETURNING id")[0][0]
-            .as<int64_t>();
+        alice_ = insertSubscriber("alice");
+        bob_ = insertSubscriber("bob");
     }
 
     AccountingRecord record(AcctStatus status, const std::string& uid, int64_t t, uint64_t in = 0,
@@ -572,7 +566,7 @@ TEST_F(AccountingApply, LoadLiveStateReturnsOpenSessionsAndMonthUsage) {
     apply({interim("a1", kJune15Noon - 86400, 10, 20, 60), interim("a2", kJune15Noon, 1, 2, 60),
            stop("a3", kJune15Noon, 100, 200, 60), bob_old});
     apply({stop("b0", kJune15Noon - 20 * 86400 + 10, 500, 600, 70)});
-    const int64_t carol = addSubscriber("carol");
+    const int64_t carol = insertSubscriber("carol");
     sql("INSERT INTO subscriber_usage_monthly VALUES (" + std::to_string(carol) +
         ", '2026-06-01', 3, 4)");
     pqxx::work txn(conn());
@@ -635,7 +629,7 @@ TEST_F(AccountingApply, DISABLED_Throughput) {
     constexpr int kBatchSize = 1000;
     std::vector<int64_t> subscribers;
     for (int i = 0; i < 200; ++i)
-        subscribers.push_back(addSubscriber("user" + std::to_string(i)));
+        subscribers.push_back(insertSubscriber("user" + std::to_string(i)));
     // A month's history first, so lookups run against a realistically sized table: 200,000
     // sessions, 10% still open.
     sql("INSERT INTO radacct (acctsessionid, acctuniqueid, username, nasipaddress, acctstarttime,"

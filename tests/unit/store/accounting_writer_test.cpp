@@ -141,9 +141,7 @@ class AccountingWriterTest : public testing::PgTest {
         char tmpl[] = "/tmp/gh-writer-test-XXXXXX";
         ASSERT_NE(::mkdtemp(tmpl), nullptr);
         temp_dir_ = tmpl;
-        alice_ = sql("INSERT INTO subscribers (username, password_enc) VALUES ('alice',"
-                     " 'gh1:00') RETURNING id")[0][0]
-                     .as<int64_t>();
+        alice_ = insertSubscriber("alice");
     }
     void TearDown() override {
         if (HasFailure()) {

@@ -153,6 +153,14 @@ class PgTest : public ::testing::Test {
         txn.commit();
         return r;
     }
+    /// A bare subscriber row (no service; a placeholder sealed password): its id.
+    int64_t insertSubscriber(const std::string& username) {
+        pqxx::work txn(*conn_);
+        auto r = txn.exec("INSERT INTO subscribers (username, password_enc) VALUES (" +
+                          txn.quote(username) + ", 'gh1:00') RETURNING id");
+        txn.commit();
+        return r[0][0].as<int64_t>();
+    }
 
     bool migrate_ = true;
 
