@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <thread>
 #include <vector>
 
@@ -109,11 +110,13 @@ TEST(LiveState, ReadersBesideAWriterSeeWholeRowsThatOnlyMoveForward) {
     LiveState live;
     std::atomic<bool> done{false};
     std::atomic<uint64_t> torn{0}, backwards{0}, reads{0};
+    std::atomic<int> running{0};  // readers that finished a first pass
 
     std::vector<std::thread> readers;
     for (int t = 0; t < 4; ++t) {
         readers.emplace_back([&] {
             std::vector<uint64_t> seen(kIds, 0);
+            bool first_pass = true;
             while (!done.load()) {
                 for (int64_t id = 0; id < kIds; ++id) {
                     auto got = live.get(id);
@@ -130,9 +133,18 @@ TEST(LiveState, ReadersBesideAWriterSeeWholeRowsThatOnlyMoveForward) {
                     seen[id] = v;
                 }
                 (void)live.size();
+                if (first_pass) {
+                    first_pass = false;
+                    running.fetch_add(1);
+                }
             }
         });
     }
+    // The writer starts once every reader is reading (a busy machine may start threads late).
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (running.load() < 4 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::yield();
+    EXPECT_EQ(running.load(), 4) << "readers did not start";
 
     // The writer alternates the two ways rows change, always moving every row forward.
     std::vector<SubscriberLiveState> rows(kIds);
