@@ -199,18 +199,9 @@ Outcome AccessPipeline::accessRequest(const Datagram& in, const store::NasEntry&
     }
 
     // Only after the MA check, so a forged packet cannot occupy a cache slot.
-    DuplicateCache::Key key{in.src_ipv4, in.src_port, packet_.id(), {}};
-    std::memcpy(key.authenticator.data(), packet_.authenticator(), radius::kAuthenticatorLength);
-    const DuplicateCache::Lookup seen = duplicates_.check(key, now.steady_ms);
-    if (seen.state == DuplicateCache::State::kInProgress) {
-        env_.counters.drop(DropKind::kDuplicateInProgress);
-        return Outcome::drop();
-    }
-    if (seen.state == DuplicateCache::State::kAnswered) {
-        env_.counters.duplicateResent();
-        std::copy(seen.response.begin(), seen.response.end(), out.begin());
-        return Outcome{true, ByteSpan(out.data(), seen.response.size())};
-    }
+    DuplicateCache::Lookup seen;
+    if (auto repeated = checkDuplicate(duplicates_, in, packet_, now, env_.counters, out, seen))
+        return *repeated;
 
     src_ipv4_ = in.src_ipv4;
     Outcome result = evaluate(nas, snapshot, now, out);

@@ -1,6 +1,8 @@
 #include "core/process/pipeline.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <cstring>
 
 #include "core/radius/authenticator.hpp"
 #include "core/store/log_writer.hpp"
@@ -52,6 +54,24 @@ const store::NasEntry* admit(const Datagram& in, const store::Snapshot& snapshot
         return nullptr;
     }
     return nas;
+}
+
+std::optional<Outcome> checkDuplicate(DuplicateCache& cache, const Datagram& in,
+                                      const radius::Packet& packet, Now now, Counters& counters,
+                                      ReplyBuffer out, DuplicateCache::Lookup& seen) {
+    DuplicateCache::Key key{in.src_ipv4, in.src_port, packet.id(), {}};
+    std::memcpy(key.authenticator.data(), packet.authenticator(), radius::kAuthenticatorLength);
+    seen = cache.check(key, now.steady_ms);
+    if (seen.state == DuplicateCache::State::kInProgress) {
+        counters.drop(DropKind::kDuplicateInProgress);
+        return Outcome::drop();
+    }
+    if (seen.state == DuplicateCache::State::kAnswered) {
+        counters.duplicateResent();
+        std::copy(seen.response.begin(), seen.response.end(), out.begin());
+        return Outcome{true, ByteSpan(out.data(), seen.response.size())};
+    }
+    return std::nullopt;
 }
 
 Outcome answerStatusServer(const radius::Packet& request, const store::NasEntry& nas, Port port,

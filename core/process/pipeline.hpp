@@ -3,9 +3,11 @@
 // port; it owns its scratch (decoded Packet, duplicate cache) so a request allocates nothing
 // of its own, and it never touches a socket: tests drive it with byte arrays.
 #include <cstdint>
+#include <optional>
 #include <span>
 
 #include "core/process/counters.hpp"
+#include "core/process/duplicate_cache.hpp"
 #include "core/process/unknown_nas_log.hpp"
 #include "core/radius/dictionary.hpp"
 #include "core/radius/packet.hpp"
@@ -81,6 +83,13 @@ void echoProxyState(const radius::Packet& request, radius::PacketWriter& writer)
 /// minute), then decode into `packet` (malformed: drop, count by kind). nullptr: dropped.
 const store::NasEntry* admit(const Datagram& in, const store::Snapshot& snapshot, Now now,
                              WorkerEnv& env, radius::Packet& packet);
+
+/// RFC 5080 2.2.2 for either port: looks the request up and claims a slot when it is new
+/// (`seen`). A copy still in progress is dropped and counted; an answered one gets the cached
+/// answer in `out`. nullopt: a new request, to be evaluated and then completed or abandoned.
+std::optional<Outcome> checkDuplicate(DuplicateCache& cache, const Datagram& in,
+                                      const radius::Packet& packet, Now now, Counters& counters,
+                                      ReplyBuffer out, DuplicateCache::Lookup& seen);
 
 /// Status-Server (RFC 5997): Message-Authenticator mandatory; answered with Access-Accept on
 /// the auth port, Accounting-Response on the accounting port, MA first either way. Never
