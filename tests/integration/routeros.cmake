@@ -4,7 +4,7 @@ add_executable(gh_integration_routeros
   ${CMAKE_CURRENT_LIST_DIR}/process.cpp
   ${CMAKE_CURRENT_LIST_DIR}/routeros_client_test.cpp
 )
-target_link_libraries(gh_integration_routeros PRIVATE gh_nas GTest::gtest GTest::gtest_main)
+target_link_libraries(gh_integration_routeros PRIVATE gh_net GTest::gtest GTest::gtest_main)
 target_compile_definitions(gh_integration_routeros PRIVATE GH_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
 gtest_discover_tests(gh_integration_routeros DISCOVERY_TIMEOUT 60
                      PROPERTIES LABELS integration TIMEOUT 60)

@@ -14,10 +14,10 @@
 #include <string>
 #include <vector>
 
-#include "core/nas/routeros_client.hpp"
+#include "core/net/routeros_client.hpp"
 #include "tests/integration/process.hpp"
 
-namespace gatehouse::nas {
+namespace gatehouse::net {
 namespace {
 
 namespace fs = std::filesystem;
@@ -468,4 +468,4 @@ TEST_F(RouterOs, ConnectionRefusedIsAConnectError) {
 }
 
 }  // namespace
-}  // namespace gatehouse::nas
+}  // namespace gatehouse::net

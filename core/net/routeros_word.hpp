@@ -11,7 +11,7 @@
 
 #include "core/util/expected.hpp"
 
-namespace gatehouse::nas {
+namespace gatehouse::net {
 
 // A peer can announce a 4 GB word; these caps bound what one sentence may make us buffer.
 inline constexpr uint32_t kMaxWordLength = 16u * 1024u * 1024u;
@@ -64,4 +64,4 @@ struct DecodedSentence {
 Expected<DecodedSentence, WordError> decodeSentence(std::span<const uint8_t> in);
 Expected<DecodedSentence, WordError> decodeSentence(std::string_view in);
 
-}  // namespace gatehouse::nas
+}  // namespace gatehouse::net

@@ -1,8 +1,8 @@
-#include "core/nas/routeros_word.hpp"
+#include "core/net/routeros_word.hpp"
 
 #include <fmt/format.h>
 
-namespace gatehouse::nas {
+namespace gatehouse::net {
 
 std::string errorText(const WordError& error) {
     switch (error.code) {
@@ -138,4 +138,4 @@ Expected<DecodedSentence, WordError> decodeSentence(std::string_view in) {
         std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(in.data()), in.size()));
 }
 
-}  // namespace gatehouse::nas
+}  // namespace gatehouse::net

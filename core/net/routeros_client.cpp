@@ -1,4 +1,4 @@
-#include "core/nas/routeros_client.hpp"
+#include "core/net/routeros_client.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -23,7 +23,7 @@
 #include <chrono>
 #include <cstring>
 
-namespace gatehouse::nas {
+namespace gatehouse::net {
 namespace {
 
 int64_t nowMs() {
@@ -798,4 +798,4 @@ Expected<void, RosError> RouterOsClient::removeActive(const std::string& id) {
     return {};
 }
 
-}  // namespace gatehouse::nas
+}  // namespace gatehouse::net

@@ -3,9 +3,9 @@
 #include <string>
 #include <vector>
 
-#include "core/nas/routeros_word.hpp"
+#include "core/net/routeros_word.hpp"
 
-namespace gatehouse::nas {
+namespace gatehouse::net {
 namespace {
 
 std::string hex(std::string_view s) {
@@ -236,4 +236,4 @@ TEST(RouterOsWord, KeepsNonUtf8OctetsAndEqualsSignsInValues) {
 }
 
 }  // namespace
-}  // namespace gatehouse::nas
+}  // namespace gatehouse::net

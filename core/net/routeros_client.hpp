@@ -10,10 +10,10 @@
 #include <string_view>
 #include <vector>
 
-#include "core/nas/routeros_word.hpp"
+#include "core/net/routeros_word.hpp"
 #include "core/util/expected.hpp"
 
-namespace gatehouse::nas {
+namespace gatehouse::net {
 
 struct RosError {
     enum Kind {
@@ -147,4 +147,4 @@ class RouterOsClient {
     std::optional<RosError> broken_;  // why the connection is unusable
 };
 
-}  // namespace gatehouse::nas
+}  // namespace gatehouse::net
