@@ -89,7 +89,11 @@ void applyConfigText(std::string_view text, const std::string& name, ServeConfig
             config.spool_dir = value;
         else if (key == "accounting_batch_max")
             config.accounting_batch_max = number<size_t>(value, where, 100000);
-        else if (key == "accounting_queue_max")
+        else if (key == "accounting_connections") {
+            config.accounting_connections = number<size_t>(value, where, 16);
+            if (config.accounting_connections == 0)
+                throw std::runtime_error(where + ": expected a number from 1 to 16, got \"0\"");
+        } else if (key == "accounting_queue_max")
             config.accounting_queue_max = number<size_t>(value, where, 10000000);
         else if (key == "accounting_timeout_ms")
             config.accounting_timeout_ms = number<int64_t>(value, where, 600000);

@@ -23,6 +23,7 @@ struct ServeConfig {
     // Durable accounting (docs/accounting.md), with a database.
     std::string spool_dir = "var/spool";
     size_t accounting_batch_max = 2000;
+    size_t accounting_connections = 2;  // a large batch is split over this many transactions
     size_t accounting_queue_max = 200000;
     int64_t accounting_timeout_ms = 2000;  // a slower batch goes to the spool
     int64_t stale_session_minutes = 30;    // no update for longer: closed (0: never)

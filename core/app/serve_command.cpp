@@ -209,6 +209,7 @@ int runServe(const ServeFlags& flags) {
         acct.conninfo = config.db;
         acct.spool_dir = config.spool_dir;
         acct.batch_max = config.accounting_batch_max;
+        acct.connections = config.accounting_connections;
         acct.queue_max = config.accounting_queue_max;
         acct.statement_timeout_ms = config.accounting_timeout_ms;
         acct.stale_session_s = config.stale_session_minutes * 60;

@@ -6,6 +6,7 @@ namespace gatehouse::process {
 
 std::optional<int> PolicyTierEvaluator::tierFor(std::string_view username,
                                                 const policy::LiveCounters& live) {
+    std::lock_guard lock(mutex_);
     if (!vm_)
         vm_ = std::make_unique<policy::WorkerPolicy>(policies_);
     vm_->refresh();

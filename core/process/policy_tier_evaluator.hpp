@@ -1,8 +1,10 @@
 #pragma once
-// store::TierEvaluator over the policy's fup(): the accounting writer asks it, on the writer's
-// thread, which FUP tier a subscriber's new usage puts it in. It keeps its own Lua VM (built
-// on first use, on the thread that uses it) following the PolicyStore like a worker does.
+// store::TierEvaluator over the policy's fup(): the accounting writer asks it which FUP tier a
+// subscriber's new usage puts it in. It keeps its own Lua VM (built on first use) following
+// the PolicyStore like a worker does; the writer's connection threads call it at once, so one
+// call at a time (a fup() call takes microseconds, a batch's commit milliseconds).
 #include <memory>
+#include <mutex>
 
 #include "core/policy/store.hpp"
 #include "core/policy/worker_policy.hpp"
@@ -22,6 +24,7 @@ class PolicyTierEvaluator : public store::TierEvaluator {
   private:
     policy::PolicyStore& policies_;
     const store::SnapshotHolder& snapshots_;
+    std::mutex mutex_;
     std::unique_ptr<policy::WorkerPolicy> vm_;
 };
 

@@ -228,6 +228,9 @@ struct Segment {
 // Statement 1: sessions not in acct_sessions yet. The NOT EXISTS spares a sequence value per
 // known session; ON CONFLICT still settles a race with another writer (the loser treats the
 // session as known, and statement 2, a new statement, sees the winner's committed row).
+// OFFSET 0 keeps the NOT EXISTS one index probe per session: flattened into an anti join, the
+// generic plan made while acct_sessions was empty hashed a sequential scan of the whole table
+// for every batch, a cost that grew with the table.
 constexpr const char* kInsertNew = R"SQL(
 WITH s AS (
     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[],
@@ -240,7 +243,7 @@ WITH s AS (
 ), k AS (
     INSERT INTO acct_sessions (acctuniqueid, radacctid, acctstarttime)
     SELECT s.uid, nextval('radacct_radacctid_seq'), to_timestamp(s.start_t) FROM s
-    WHERE NOT EXISTS (SELECT 1 FROM acct_sessions a WHERE a.acctuniqueid = s.uid)
+    WHERE NOT EXISTS (SELECT 1 FROM acct_sessions a WHERE a.acctuniqueid = s.uid OFFSET 0)
     ON CONFLICT (acctuniqueid) DO NOTHING
     RETURNING acctuniqueid, radacctid, acctstarttime
 ), r AS (
@@ -515,17 +518,31 @@ void subtractClosed(std::string_view list, Touches& touches) {
     }
 }
 
+std::string_view keyOf(const SessionRow& s) {
+    const AccountingRecord& r = *s.identity;
+    return r.unique_id.empty() ? std::string_view(r.session_id) : std::string_view(r.unique_id);
+}
+
 void applySegment(pqxx::work& txn, Segment& seg, std::string_view timezone, int64_t newest,
-                  ApplyResult& result, Touches& touches) {
+                  const KnownSessions* known_sessions, ApplyResult& result, Touches& touches) {
     result.ignored += seg.dropped;
     if (seg.sessions.empty())
         return;
-    {
+    // Statement 1 for the sessions not known to exist (often none: a batch of Interims).
+    std::vector<size_t> candidates;
+    candidates.reserve(seg.sessions.size());
+    for (size_t i = 0; i < seg.sessions.size(); ++i) {
+        result.session_keys.emplace_back(keyOf(seg.sessions[i]));
+        if (known_sessions == nullptr || !known_sessions->contains(keyOf(seg.sessions[i])))
+            candidates.push_back(i);
+    }
+    if (!candidates.empty()) {
         ArrayLiteral uid, sid, username, subscriber, nas, nas_ip, port_id, port_type, framed,
             calling, called, start_t, upd_t, stop_t, stime, in_o, out_o, cause, tags;
-        for (const auto& s : seg.sessions) {
+        for (size_t i : candidates) {
+            const SessionRow& s = seg.sessions[i];
             const AccountingRecord& r = *s.identity;
-            uid.addText(r.unique_id.empty() ? r.session_id : r.unique_id);
+            uid.addText(keyOf(s));
             sid.addText(r.session_id);
             username.addText(r.username);
             subscriber.addInt(s.subscriber_id);
@@ -552,7 +569,8 @@ void applySegment(pqxx::work& txn, Segment& seg, std::string_view timezone, int6
                 called.finish(), start_t.finish(), upd_t.finish(), stop_t.finish(), stime.finish(),
                 in_o.finish(), out_o.finish(), cause.finish(), tags.finish());
         for (const auto& row : created) {
-            SessionRow& s = seg.sessions.at(row[0].as<size_t>() - 1);  // ORDINALITY counts from 1
+            // ORDINALITY counts from 1, over the candidates
+            SessionRow& s = seg.sessions.at(candidates.at(row[0].as<size_t>() - 1));
             s.is_new = true;
             ++result.opened;
             if (s.stop_time)
@@ -565,8 +583,7 @@ void applySegment(pqxx::work& txn, Segment& seg, std::string_view timezone, int6
         framed, tags;
     uint64_t known = 0;
     for (const auto& s : seg.sessions) {
-        const AccountingRecord& r = *s.identity;
-        uid.addText(r.unique_id.empty() ? r.session_id : r.unique_id);
+        uid.addText(keyOf(s));
         is_new.addBool(s.is_new);
         start_only.addBool(s.start_only);
         subscriber.addInt(s.subscriber_id);
@@ -621,7 +638,8 @@ void applySegment(pqxx::work& txn, Segment& seg, std::string_view timezone, int6
 }  // namespace
 
 ApplyResult AccountingRepository::apply(pqxx::work& txn, std::span<const AccountingRecord> records,
-                                        std::string_view timezone, const KnownLiveState& known) {
+                                        std::string_view timezone, const KnownLiveState& known,
+                                        const KnownSessions* sessions) {
     ApplyResult result;
     if (records.empty())
         return result;
@@ -641,14 +659,14 @@ ApplyResult AccountingRepository::apply(pqxx::work& txn, std::span<const Account
             continue;
         }
         // The NAS restarted: apply what came before it, then close that NAS's sessions.
-        applySegment(txn, seg, timezone, newest, result, touches);
+        applySegment(txn, seg, timezone, newest, sessions, result, touches);
         seg.clear();
         auto closed = run(txn, "gh_acct_close_nas", withReleaseTail(kCloseNas),
                           formatIpv4(r.nas_ip), r.event_time);
         result.closed += closed[0][0].as<uint64_t>();
         subtractClosed(closed[0][2].c_str(), touches);
     }
-    applySegment(txn, seg, timezone, newest, result, touches);
+    applySegment(txn, seg, timezone, newest, sessions, result, touches);
 
     ArrayLiteral unknown;
     bool any_unknown = false;

@@ -27,6 +27,7 @@
 
 #include "core/policy/model.hpp"
 #include "core/store/accounting_record.hpp"
+#include "core/store/known_sessions.hpp"
 
 namespace gatehouse::store {
 
@@ -44,6 +45,9 @@ struct ApplyResult {
     uint64_t closed = 0;   // sessions a Stop (or NAS On/Off) closed
     uint64_t ignored = 0;  // repeats and late packets that changed nothing
     std::vector<SubscriberLiveState> touched;  // one per subscriber_id != 0 in the batch
+    /// The batch's session keys, all in acct_sessions once the transaction commits (for the
+    /// caller's KnownSessions).
+    std::vector<std::string> session_keys;
 };
 
 struct StaleResult {
@@ -69,8 +73,11 @@ class AccountingRepository {
     /// another radius node opened or closed are not seen this way; they show up at the next
     /// full load (start, a new day, the stale sweep) or a spool replay (which passes no
     /// `known`).
+    ///
+    /// `sessions`: keys known to exist already; those are not offered for creation.
     static ApplyResult apply(pqxx::work& txn, std::span<const AccountingRecord> records,
-                             std::string_view timezone, const KnownLiveState& known = {});
+                             std::string_view timezone, const KnownLiveState& known = {},
+                             const KnownSessions* sessions = nullptr);
 
     /// Spool replay bookkeeping, in the same transaction as apply().
     static bool spoolBatchApplied(pqxx::work& txn, std::string_view spool_id, uint64_t seq);

@@ -55,13 +55,13 @@ std::string withConnectTimeout(const std::string& conninfo) {
 
 }  // namespace
 
-struct AccountingWriter::Db {
-    std::unique_ptr<pqxx::connection> conn;
-};
-
 AccountingWriter::AccountingWriter(AccountingWriterOptions options, LiveState* live,
                                    TierEvaluator* tiers)
-    : options_(std::move(options)), live_(live), tiers_(tiers), db_(std::make_unique<Db>()) {}
+    : options_(std::move(options)), live_(live), tiers_(tiers) {
+    if (options_.connections > 1)
+        for (size_t i = 0; i < options_.connections; ++i)
+            lanes_.push_back(std::make_unique<Lane>());
+}
 
 AccountingWriter::~AccountingWriter() {
     stop();
@@ -87,20 +87,45 @@ Expected<void, std::string> AccountingWriter::start() {
             " batches to replay");
     if (connect())
         refreshDay();
+    for (auto& lane : lanes_)
+        lane->thread = std::thread([this, l = lane.get()] { laneLoop(*l); });
     thread_ = std::thread([this] { run(); });
     return {};
 }
 
+AccountingWriter::Lane& AccountingWriter::laneFor(const AccountingRecord& record) {
+    return *lanes_[std::hash<std::string_view>{}(record.username) % lanes_.size()];
+}
+
+namespace {
+bool isNasEvent(const AccountingRecord& r) {
+    return r.status == AcctStatus::kAccountingOn || r.status == AcctStatus::kAccountingOff;
+}
+}  // namespace
+
 bool AccountingWriter::submit(AccountingRecord&& record, AckSink* sink, uint64_t token) {
+    Lane* lane = nullptr;
     {
         std::lock_guard lock(mutex_);
-        if (stopping_ || queue_.size() >= options_.queue_max) {
+        if (stopping_ || queued_ >= options_.queue_max) {
             refused_.fetch_add(1, std::memory_order_relaxed);
             return false;
         }
-        queue_.push_back(Item{std::move(record), sink, token});
+        ++queued_;
+        if (lanes_.empty() || barrier_ || isNasEvent(record)) {
+            // An Accounting-On/Off closes sessions of every lane: the writer thread applies it
+            // once the lanes have applied what came before it, and holds what comes after.
+            barrier_ = barrier_ || (!lanes_.empty() && isNasEvent(record));
+            queue_.push_back(Item{std::move(record), sink, token});
+        } else {
+            lane = &laneFor(record);
+            lane->queue.push_back(Item{std::move(record), sink, token});
+        }
     }
-    wake_.notify_one();
+    if (lane != nullptr)
+        lane->wake.notify_one();
+    else
+        wake_.notify_one();
     return true;
 }
 
@@ -114,6 +139,18 @@ void AccountingWriter::stop() {
     wake_.notify_one();
     if (thread_.joinable())
         thread_.join();
+    // The writer thread has released everything it held to the lanes: they finish their
+    // queues, then end.
+    {
+        std::lock_guard lock(mutex_);
+        lanes_stopping_ = true;
+        paused_ = false;
+    }
+    for (auto& lane : lanes_)
+        lane->wake.notify_all();
+    for (auto& lane : lanes_)
+        if (lane->thread.joinable())
+            lane->thread.join();
 }
 
 AccountingWriterStats AccountingWriter::stats() const {
@@ -136,41 +173,63 @@ AccountingWriterStats AccountingWriter::stats() const {
     s.database_up = database_up_.load();
     {
         std::lock_guard lock(mutex_);
-        s.queue_depth = queue_.size();
+        s.queue_depth = queued_;
     }
     return s;
 }
 
-bool AccountingWriter::connect() {
-    if (db_->conn && !idleConnectionBroken(*db_->conn))
+namespace {
+
+/// A connection for the writer, configured; throws when PostgreSQL does not answer.
+std::unique_ptr<pqxx::connection> openConnection(const AccountingWriterOptions& options) {
+    auto conn = std::make_unique<pqxx::connection>(withConnectTimeout(options.conninfo));
+    pqxx::nontransaction txn(*conn);
+    txn.exec("SET statement_timeout = " + std::to_string(options.statement_timeout_ms));
+    txn.exec("SET application_name = 'gatehouse accounting'");
+    // The batch statements are prepared once per connection and run on their generic plan:
+    // planning them per batch (radacct's partitions times their indexes) cost a third of the
+    // batch. They are written so that the plan is the same index probes whatever the
+    // statistics when it was made (an empty radacct included), and PostgreSQL plans again
+    // when autovacuum refreshes the tables' statistics.
+    txn.exec("SET plan_cache_mode = force_generic_plan");
+    return conn;
+}
+
+}  // namespace
+
+bool AccountingWriter::connect(Lane& lane) {
+    if (!database_up_.load())
+        return false;  // the writer thread finds out when it is back; spool meanwhile
+    if (lane.conn && !idleConnectionBroken(*lane.conn))
         return true;
-    db_->conn.reset();
+    lane.conn.reset();
     try {
-        auto conn = std::make_unique<pqxx::connection>(withConnectTimeout(options_.conninfo));
-        {
-            pqxx::nontransaction txn(*conn);
-            txn.exec("SET statement_timeout = " + std::to_string(options_.statement_timeout_ms));
-            txn.exec("SET application_name = 'gatehouse accounting'");
-            // The batch statements are prepared once per connection and run on their generic
-            // plan: planning them per batch (radacct's partitions times their indexes) cost
-            // a third of the batch. They are written so that the plan is the same index
-            // probes whatever the statistics when it was made (an empty radacct included),
-            // and PostgreSQL plans again when autovacuum refreshes the tables' statistics.
-            txn.exec("SET plan_cache_mode = force_generic_plan");
-        }
-        db_->conn = std::move(conn);
-        if (!database_up_.exchange(true))
-            say("accounting: database reachable, committing directly");
-        if (live_ != nullptr) {
-            pqxx::work load(*db_->conn);
-            auto rows = AccountingRepository::loadLiveState(load, options_.timezone(), unixNow());
-            load.commit();
-            live_->replaceAll(rows);
-            next_live_reload_ms_ = steadyMs() + options_.live_reload_ms;
-        }
+        lane.conn = openConnection(options_);
         return true;
     } catch (const std::exception& e) {
-        db_->conn.reset();
+        return lostConnection(lane, "connection failed, spooling: " + oneLine(e.what()));
+    }
+}
+
+bool AccountingWriter::connect() {
+    if (main_.conn && !idleConnectionBroken(*main_.conn)) {
+        // A lane lost its connection and marked the database down; this one is fine.
+        if (!database_up_.exchange(true))
+            say("accounting: database reachable, committing directly");
+        return true;
+    }
+    main_.conn.reset();
+    try {
+        main_.conn = openConnection(options_);
+        // LiveState first: a lane commits only once database_up_ says so, and its updates
+        // must land on the loaded state, not under it.
+        if (live_ != nullptr)
+            reloadLiveState(*main_.conn, options_.timezone());
+        if (!database_up_.exchange(true))
+            say("accounting: database reachable, committing directly");
+        return true;
+    } catch (const std::exception& e) {
+        main_.conn.reset();
         if (database_up_.exchange(false))
             say("accounting: database unreachable, spooling: " + oneLine(e.what()));
         next_retry_ms_ = steadyMs() + options_.retry_ms;
@@ -178,31 +237,116 @@ bool AccountingWriter::connect() {
     }
 }
 
+void AccountingWriter::reloadLiveState(pqxx::connection& conn, const std::string& tz) {
+    pauseLanes();
+    try {
+        pqxx::work load(conn);
+        auto rows = AccountingRepository::loadLiveState(load, tz, unixNow());
+        load.commit();
+        live_->replaceAll(rows);
+        next_live_reload_ms_ = steadyMs() + options_.live_reload_ms;
+    } catch (...) {
+        resumeLanes();
+        throw;
+    }
+    resumeLanes();
+}
+
+void AccountingWriter::pauseLanes() {
+    if (lanes_.empty())
+        return;
+    std::unique_lock lock(mutex_);
+    paused_ = true;
+    lanes_idle_.wait(lock, [this] {
+        return std::none_of(lanes_.begin(), lanes_.end(), [](const auto& l) { return l->busy; });
+    });
+}
+
+void AccountingWriter::resumeLanes() {
+    if (lanes_.empty())
+        return;
+    {
+        std::lock_guard lock(mutex_);
+        paused_ = false;
+    }
+    for (auto& lane : lanes_)
+        lane->wake.notify_one();
+}
+
+void AccountingWriter::drainLanes() {
+    if (lanes_.empty())
+        return;
+    std::unique_lock lock(mutex_);
+    lanes_idle_.wait(lock, [this] {
+        return std::none_of(lanes_.begin(), lanes_.end(),
+                            [](const auto& l) { return l->busy || !l->queue.empty(); });
+    });
+}
+
+void AccountingWriter::releaseBarrier() {
+    if (lanes_.empty())
+        return;
+    {
+        std::lock_guard lock(mutex_);
+        while (!queue_.empty() && !isNasEvent(queue_.front().record)) {
+            Lane& lane = laneFor(queue_.front().record);
+            lane.queue.push_back(std::move(queue_.front()));
+            queue_.pop_front();
+        }
+        barrier_ = !queue_.empty();  // another Accounting-On/Off waits its turn
+    }
+    for (auto& lane : lanes_)
+        lane->wake.notify_one();
+}
+
+bool AccountingWriter::spoolEmpty() {
+    std::lock_guard lock(spool_mutex_);
+    return spool_->empty();
+}
+
 void AccountingWriter::run() {
     std::vector<Item> batch;
     batch.reserve(options_.batch_max);
     for (;;) {
+        const bool replaying = database_up_.load() && !spoolEmpty();
+        bool held = false;
         {
             std::unique_lock lock(mutex_);
             // Idle: wake for work, or every 100 ms for the retry and the day check; with a
             // spool to replay and the database up, do not wait at all.
-            const bool replaying = database_up_.load() && !spool_->empty();
             wake_.wait_for(lock, std::chrono::milliseconds(replaying ? 0 : 100),
                            [this] { return stopping_ || !queue_.empty(); });
+            if (queue_.empty() && stopping_)
+                return;
+            held = !queue_.empty();
+        }
+        // With lanes, queue_ holds an Accounting-On/Off and what came after it: the lanes
+        // first apply everything before it.
+        if (held)
+            drainLanes();
+        {
+            std::lock_guard lock(mutex_);
             while (!queue_.empty() && batch.size() < options_.batch_max) {
+                // With lanes, the Accounting-On/Off and what was held behind it, up to the
+                // next one.
+                if (!lanes_.empty() && !batch.empty() && isNasEvent(queue_.front().record))
+                    break;
                 batch.push_back(std::move(queue_.front()));
                 queue_.pop_front();
+                --queued_;
             }
-            if (batch.empty() && stopping_)
-                return;
         }
         if (!batch.empty())
-            handle(batch);
+            handle(main_, batch);
+        releaseBarrier();
         const int64_t now = steadyMs();
         if (!database_up_.load() && now >= next_retry_ms_)
             connect();
-        if (database_up_.load() && !spool_->empty())
+        if (database_up_.load() && !spoolEmpty()) {
+            pauseLanes();  // a frame spans subscribers
             replayOne();
+            resumeLanes();
+        }
         if (database_up_.load() && now >= next_day_check_ms_)
             refreshDay();
         if (database_up_.load() && now >= next_sweep_ms_)
@@ -210,7 +354,34 @@ void AccountingWriter::run() {
     }
 }
 
-void AccountingWriter::handle(std::vector<Item>& batch) {
+void AccountingWriter::laneLoop(Lane& lane) {
+    std::vector<Item> batch;
+    batch.reserve(options_.batch_max);
+    for (;;) {
+        {
+            std::unique_lock lock(mutex_);
+            lane.wake.wait(lock, [&] {
+                return (!paused_ && !lane.queue.empty()) || (lanes_stopping_ && lane.queue.empty());
+            });
+            if (lane.queue.empty())
+                return;  // stopping, nothing left
+            while (!lane.queue.empty() && batch.size() < options_.batch_max) {
+                batch.push_back(std::move(lane.queue.front()));
+                lane.queue.pop_front();
+                --queued_;
+            }
+            lane.busy = true;
+        }
+        handle(lane, batch);
+        {
+            std::lock_guard lock(mutex_);
+            lane.busy = false;
+        }
+        lanes_idle_.notify_all();
+    }
+}
+
+void AccountingWriter::handle(Lane& lane, std::vector<Item>& batch) {
     std::vector<AccountingRecord> records;
     records.reserve(batch.size());
     for (Item& item : batch)
@@ -220,11 +391,12 @@ void AccountingWriter::handle(std::vector<Item>& batch) {
         max_batch_.store(records.size(), std::memory_order_relaxed);
 
     bool durable = false;
-    if (database_up_.load() && commit(records)) {
+    if (database_up_.load() && commit(lane, records)) {
         durable = true;
         committed_records_.fetch_add(records.size());
         committed_batches_.fetch_add(1);
     } else {
+        std::lock_guard lock(spool_mutex_);
         auto seq = spool_->append(records);
         if (seq) {
             durable = true;
@@ -243,11 +415,11 @@ void AccountingWriter::handle(std::vector<Item>& batch) {
     batch.clear();
 }
 
-bool AccountingWriter::commit(std::span<const AccountingRecord> records) {
-    if (!connect())
+bool AccountingWriter::commit(Lane& lane, std::span<const AccountingRecord> records) {
+    if (&lane == &main_ ? !connect() : !connect(lane))
         return false;
     try {
-        pqxx::work txn(*db_->conn);
+        pqxx::work txn(*lane.conn);
         // LiveState is the touched subscribers' state before this batch (updated only below,
         // after the commit, on this thread): the repository then skips reading them back.
         KnownLiveState known;
@@ -258,28 +430,31 @@ bool AccountingWriter::commit(std::span<const AccountingRecord> records) {
                 auto c = live_->get(id).value_or(policy::LiveCounters{});
                 return SubscriberLiveState{id, c.usage, c.open_sessions, c.current_tier};
             };
-        ApplyResult result = AccountingRepository::apply(txn, records, options_.timezone(), known);
+        ApplyResult result =
+            AccountingRepository::apply(txn, records, options_.timezone(), known, &lane.sessions);
         evaluateTiers(txn, records, result);
         txn.commit();
+        for (const std::string& key : result.session_keys)
+            lane.sessions.add(key);
         if (live_ != nullptr)
             live_->update(result.touched);
         return true;
     } catch (const pqxx::sql_error& e) {
         if (isPermanentSqlState(e.sqlstate()))
-            return isolate(records, oneLine(e.what()));
-        return lostConnection("batch of " + std::to_string(records.size()) +
-                              " not committed, spooling: " + oneLine(e.what()));
+            return isolate(lane, records, oneLine(e.what()));
+        return lostConnection(lane, "batch of " + std::to_string(records.size()) +
+                                        " not committed, spooling: " + oneLine(e.what()));
     } catch (const std::exception& e) {
         // Broken connection, statement timeout, or a commit whose outcome is unknown: the
         // batch goes to the spool; if it did commit after all, replay changes nothing.
-        return lostConnection("batch of " + std::to_string(records.size()) +
-                              " not committed, spooling: " + oneLine(e.what()));
+        return lostConnection(lane, "batch of " + std::to_string(records.size()) +
+                                        " not committed, spooling: " + oneLine(e.what()));
     }
 }
 
-bool AccountingWriter::lostConnection(const std::string& why) {
+bool AccountingWriter::lostConnection(Lane& lane, const std::string& why) {
     say("accounting: " + why);
-    db_->conn.reset();
+    lane.conn.reset();
     database_up_ = false;
     next_retry_ms_ = steadyMs() + options_.retry_ms;
     return false;
@@ -308,7 +483,9 @@ void AccountingWriter::evaluateTiers(pqxx::work& txn, std::span<const Accounting
     }
 }
 
-bool AccountingWriter::isolate(std::span<const AccountingRecord> records, const std::string& why) {
+bool AccountingWriter::isolate(Lane& lane, std::span<const AccountingRecord> records,
+                               const std::string& why) {
+    std::lock_guard serial(quarantine_mutex_);
     // PostgreSQL refuses this batch for what is in it (a data or integrity error): the same
     // batch would fail for ever. Each record alone, then; the ones refused alone go to the
     // quarantine file (durable, for an operator), so the rest are not held hostage.
@@ -317,7 +494,7 @@ bool AccountingWriter::isolate(std::span<const AccountingRecord> records, const 
     AccountingQuarantine quarantine(options_.spool_dir);
     for (const AccountingRecord& record : records) {
         try {
-            pqxx::work txn(*db_->conn);
+            pqxx::work txn(*lane.conn);
             ApplyResult result =
                 AccountingRepository::apply(txn, std::span(&record, 1), options_.timezone());
             evaluateTiers(txn, std::span(&record, 1), result);
@@ -326,7 +503,7 @@ bool AccountingWriter::isolate(std::span<const AccountingRecord> records, const 
                 live_->update(result.touched);
         } catch (const pqxx::sql_error& e) {
             if (!isPermanentSqlState(e.sqlstate()))
-                return lostConnection("record by record: " + oneLine(e.what()));
+                return lostConnection(lane, "record by record: " + oneLine(e.what()));
             if (auto q = quarantine.add(record, oneLine(e.what())); !q) {
                 say("accounting: quarantine: " + q.error());
                 return false;
@@ -335,7 +512,7 @@ bool AccountingWriter::isolate(std::span<const AccountingRecord> records, const 
             say("accounting: record " + record.unique_id + " of " + record.username +
                 " quarantined in " + quarantine.path() + ": " + oneLine(e.what()));
         } catch (const std::exception& e) {
-            return lostConnection("record by record: " + oneLine(e.what()));
+            return lostConnection(lane, "record by record: " + oneLine(e.what()));
         }
     }
     return true;
@@ -344,6 +521,7 @@ bool AccountingWriter::isolate(std::span<const AccountingRecord> records, const 
 void AccountingWriter::replayOne() {
     if (!connect())
         return;
+    std::lock_guard spool_lock(spool_mutex_);
     auto next = spool_->next();
     if (!next) {
         say("accounting spool: " + next.error());
@@ -353,7 +531,7 @@ void AccountingWriter::replayOne() {
         return;
     const SpoolBatch& frame = **next;
     try {
-        pqxx::work txn(*db_->conn);
+        pqxx::work txn(*main_.conn);
         if (!AccountingRepository::spoolBatchApplied(txn, spool_->id(), frame.seq)) {
             ApplyResult result =
                 AccountingRepository::apply(txn, frame.records, options_.timezone());
@@ -365,26 +543,26 @@ void AccountingWriter::replayOne() {
         }
     } catch (const pqxx::sql_error& e) {
         if (!isPermanentSqlState(e.sqlstate())) {
-            lostConnection("spool replay of batch " + std::to_string(frame.seq) +
-                           " failed, will retry: " + oneLine(e.what()));
+            lostConnection(main_, "spool replay of batch " + std::to_string(frame.seq) +
+                                      " failed, will retry: " + oneLine(e.what()));
             return;
         }
         // A frame PostgreSQL refuses: record by record, the refused ones quarantined, then
         // the frame is marked (re-applying the good records is idempotent anyway).
-        if (!isolate(frame.records, oneLine(e.what())))
+        if (!isolate(main_, frame.records, oneLine(e.what())))
             return;
         try {
-            pqxx::work txn(*db_->conn);
+            pqxx::work txn(*main_.conn);
             AccountingRepository::markSpoolBatchApplied(txn, spool_->id(), frame.seq);
             txn.commit();
         } catch (const std::exception& e2) {
-            lostConnection("spool replay of batch " + std::to_string(frame.seq) +
-                           " failed, will retry: " + oneLine(e2.what()));
+            lostConnection(main_, "spool replay of batch " + std::to_string(frame.seq) +
+                                      " failed, will retry: " + oneLine(e2.what()));
             return;
         }
     } catch (const std::exception& e) {
-        lostConnection("spool replay of batch " + std::to_string(frame.seq) +
-                       " failed, will retry: " + oneLine(e.what()));
+        lostConnection(main_, "spool replay of batch " + std::to_string(frame.seq) +
+                                  " failed, will retry: " + oneLine(e.what()));
         return;
     }
     if (auto marked = spool_->markReplayed(frame.seq); !marked) {
@@ -409,7 +587,7 @@ void AccountingWriter::refreshDay() {
         const std::string tz = options_.timezone();
         std::string day;
         {
-            pqxx::nontransaction txn(*db_->conn);
+            pqxx::nontransaction txn(*main_.conn);
             day = txn.exec1("SELECT (now() AT TIME ZONE " + txn.quote(tz) + ")::date::text")[0]
                       .as<std::string>();
         }
@@ -419,13 +597,8 @@ void AccountingWriter::refreshDay() {
         // every live_reload_ms anyway: sessions another radius node opened or closed are only
         // in the database (docs/accounting.md, several radius nodes).
         const bool due = options_.live_reload_ms > 0 && steadyMs() >= next_live_reload_ms_;
-        if ((new_day || due) && live_ != nullptr) {
-            pqxx::work load(*db_->conn);
-            auto rows = AccountingRepository::loadLiveState(load, tz, unixNow());
-            load.commit();
-            live_->replaceAll(rows);
-            next_live_reload_ms_ = steadyMs() + options_.live_reload_ms;
-        }
+        if ((new_day || due) && live_ != nullptr)
+            reloadLiveState(*main_.conn, tz);
     } catch (const std::exception& e) {
         say("accounting: day check failed: " + oneLine(e.what()));
     }
@@ -440,14 +613,14 @@ void AccountingWriter::sweepStale() {
     static constexpr const char* kJobsLock = "SELECT pg_try_advisory_lock(7310259475401729)";
     try {
         {
-            pqxx::nontransaction txn(*db_->conn);
+            pqxx::nontransaction txn(*main_.conn);
             if (!txn.exec1(kJobsLock)[0].as<bool>())
                 return;  // another node leads the jobs
         }
         if (steadyMs() >= next_hourly_ms_) {
             next_hourly_ms_ = steadyMs() + 3600 * 1000;
             {
-                pqxx::nontransaction txn(*db_->conn);
+                pqxx::nontransaction txn(*main_.conn);
                 txn.exec("SELECT gh_ensure_radacct_partitions(3)");
             }
             if (options_.hourly)
@@ -458,9 +631,16 @@ void AccountingWriter::sweepStale() {
         // Not while our spool holds batches: after an outage longer than the bound their
         // Interims are the sessions' latest updates, and a session closed before they are
         // replayed would lose its address and ignore them (an Interim after a Stop).
-        if (!spool_->empty())
+        if (!spoolEmpty())
             return;
-        pqxx::work txn(*db_->conn);
+        // The sweep spans subscribers, and its LiveState reload must not land under a lane's
+        // newer update.
+        pauseLanes();
+        struct Resume {
+            AccountingWriter* writer;
+            ~Resume() { writer->resumeLanes(); }
+        } resume{this};
+        pqxx::work txn(*main_.conn);
         StaleResult r =
             AccountingRepository::closeStaleSessions(txn, options_.stale_session_s, unixNow());
         if (r.closed > 0) {

@@ -13,6 +13,17 @@
 //
 // After each committed batch the touched subscribers' usage goes to LiveState and through the
 // policy's fup(): a tier change is recorded (tier_change_jobs) in the same transaction.
+//
+// With connections > 1 the subscribers are shared out over that many lanes by a hash of
+// User-Name, each lane a thread with its own connection doing the above (group commit, spool
+// fallback) on its own queue, so PostgreSQL works with several backends at once (one backend
+// was the bottleneck: docs/accounting-bench.md) and one lane's commit overlaps another's work.
+// Lanes never touch the same rows (a session, its usage counters, its subscriber's tier and
+// pool address all belong to one User-Name), so they neither wait for nor deadlock with each
+// other, and each subscriber's LiveState is written by one lane only. What spans subscribers
+// runs on the writer thread while the lanes hold still: Accounting-On/Off (after the lanes have
+// drained what came before it, so order is kept), spool replay, the stale sweep and LiveState
+// reloads.
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -27,6 +38,7 @@
 #include <thread>
 #include <vector>
 
+#include <pqxx/connection>
 #include <pqxx/transaction>
 
 #include "core/store/accounting_record.hpp"
@@ -47,8 +59,9 @@ class AckSink {
     virtual void acknowledged(std::span<const uint64_t> tokens, bool durable) = 0;
 };
 
-/// The policy's fup() for one subscriber with its new usage (writer thread only; the
-/// implementation keeps its own Lua VM). nullopt: unknown subscriber or the policy failed.
+/// The policy's fup() for one subscriber with its new usage. Called from the writer's
+/// connection threads at once: the implementation serialises itself. nullopt: unknown
+/// subscriber or the policy failed.
 class TierEvaluator {
   public:
     virtual ~TierEvaluator() = default;
@@ -60,6 +73,9 @@ struct AccountingWriterOptions {
     std::string conninfo;
     std::string spool_dir = "var/spool";
     size_t batch_max = 2000;
+    /// Lanes (threads, each with its own connection) the subscribers are shared out over;
+    /// 1: the writer thread commits everything itself.
+    size_t connections = 2;
     size_t queue_max = 200000;  // records waiting; beyond, submit() refuses (the NAS retries)
     int64_t statement_timeout_ms = 2000;  // a slower batch goes to the spool
     int64_t retry_ms = 1000;              // while the database is down, how often to try it
@@ -121,18 +137,42 @@ class AccountingWriter {
         AckSink* sink;
         uint64_t token;
     };
+    /// A connection, and for the lanes (connections > 1) the thread and queue of one share of
+    /// the subscribers.
+    struct Lane {
+        std::unique_ptr<pqxx::connection> conn;
+        std::thread thread;
+        std::deque<Item> queue;  // under mutex_
+        bool busy = false;       // under mutex_: a batch taken and not yet acknowledged
+        std::condition_variable wake;
+        KnownSessions sessions;  // the lane's thread only
+    };
     void run();
-    void handle(std::vector<Item>& batch);
-    bool commit(std::span<const AccountingRecord> records);
+    void laneLoop(Lane& lane);
+    /// Commits the batch on `lane`'s connection (or spools it) and acknowledges it.
+    void handle(Lane& lane, std::vector<Item>& batch);
+    bool commit(Lane& lane, std::span<const AccountingRecord> records);
     /// Records PostgreSQL refuses as a batch for their content: one by one, the refused ones
     /// to spool_dir/quarantine.jsonl. false: not all of them are durable.
-    bool isolate(std::span<const AccountingRecord> records, const std::string& why);
+    bool isolate(Lane& lane, std::span<const AccountingRecord> records, const std::string& why);
     void evaluateTiers(pqxx::work& txn, std::span<const AccountingRecord> records,
                        ApplyResult& result);
-    bool lostConnection(const std::string& why);  // logs, drops the connection; false
-    bool connect();
+    bool lostConnection(Lane& lane, const std::string& why);  // logs, drops the connection; false
+    bool connect();            // the writer thread's connection (main_); database_up_
+    bool connect(Lane& lane);  // a lane's, on its thread, while the database is up
+    /// The lanes finish the batch they hold and take no other until resume(): for the writer
+    /// thread's own transactions (replay, sweep, reloads), which span subscribers.
+    void pauseLanes();
+    void resumeLanes();
+    /// Every lane idle with nothing queued (submit() queues on queue_ meanwhile: barrier_).
+    void drainLanes();
+    /// queue_'s records to their lanes, up to an Accounting-On/Off (the barrier stays).
+    void releaseBarrier();
+    Lane& laneFor(const AccountingRecord& record);
+    bool spoolEmpty();
     void replayOne();
     void refreshDay();
+    void reloadLiveState(pqxx::connection& conn, const std::string& tz);
     void sweepStale();
     void acknowledge(std::vector<Item>& batch, bool durable);
     void say(std::string_view line) const;
@@ -141,16 +181,24 @@ class AccountingWriter {
     LiveState* live_;
     TierEvaluator* tiers_;
     std::unique_ptr<Spool> spool_;
+    std::mutex spool_mutex_;       // the spool is written by the lanes, replayed by the writer
+    std::mutex quarantine_mutex_;  // one isolate() at a time: quarantine.jsonl appends
 
+    // queue_ feeds the writer thread: every record with one connection; with lanes, the
+    // Accounting-On/Off records and what arrives after one until the lanes are drained.
     mutable std::mutex mutex_;
-    std::condition_variable wake_;
+    std::condition_variable wake_, lanes_idle_;
     std::deque<Item> queue_;
+    size_t queued_ = 0;  // in queue_ and every lane's queue
     bool stopping_ = false;
+    bool lanes_stopping_ = false;
+    bool paused_ = false;
+    bool barrier_ = false;
     std::thread thread_;
+    Lane main_;
+    std::vector<std::unique_ptr<Lane>> lanes_;  // empty with one connection
 
     // Writer thread only.
-    struct Db;
-    std::unique_ptr<Db> db_;
     int64_t next_retry_ms_ = 0;
     int64_t next_day_check_ms_ = 0;
     int64_t next_sweep_ms_ = 0;

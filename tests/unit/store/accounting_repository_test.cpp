@@ -77,9 +77,10 @@ class AccountingApply : public testing::PgTest {
         return r;
     }
 
-    ApplyResult apply(const std::vector<AccountingRecord>& records, const std::string& tz = "UTC") {
+    ApplyResult apply(const std::vector<AccountingRecord>& records, const std::string& tz = "UTC",
+                      const KnownSessions* sessions = nullptr) {
         pqxx::work txn(conn());
-        auto result = AccountingRepository::apply(txn, records, tz);
+        auto result = AccountingRepository::apply(txn, records, tz, {}, sessions);
         txn.commit();
         return result;
     }
@@ -161,6 +162,51 @@ TEST_F(AccountingApply, StartInterimStopOpensUpdatesAndClosesOneRow) {
     EXPECT_EQ(column("s1", "acctinputoctets"), "1500");
     EXPECT_EQ(count("SELECT count(*) FROM radacct"), 1);
     EXPECT_EQ(daily(alice_, "2026-06-15"), bytes(1500, 7000));
+}
+
+TEST_F(AccountingApply, KnownSessionsSkipCreationAndTheRestIsTheSame) {
+    const int64_t t = kJune15Noon;
+    KnownSessions known;
+    auto opened = apply({start("s1", t)}, "UTC", &known);
+    EXPECT_EQ(opened.opened, 1u);
+    EXPECT_EQ(opened.session_keys, std::vector<std::string>{"s1"});
+    for (const auto& key : opened.session_keys)
+        known.add(key);
+
+    // Known: only statement 2 runs, with the same effect as without the hint.
+    auto updated =
+        apply({interim("s1", t + 300, 1000, 5000, 300), start("s2", t + 300)}, "UTC", &known);
+    EXPECT_EQ(updated.updated, 1u);
+    EXPECT_EQ(updated.opened, 1u);  // s2 was not known: created
+    EXPECT_EQ(column("s1", "acctinputoctets"), "1000");
+    EXPECT_EQ(epoch("s1", "acctupdatetime"), t + 300);
+    EXPECT_EQ(count("SELECT count(*) FROM radacct"), 2);
+    EXPECT_EQ(daily(alice_, "2026-06-15"), bytes(1000, 5000));
+
+    // The hint is trusted: a key said to exist is never offered for creation.
+    KnownSessions wrong;
+    wrong.add("s3");
+    auto skipped = apply({start("s3", t)}, "UTC", &wrong);
+    EXPECT_EQ(skipped.opened, 0u);
+    EXPECT_EQ(count("SELECT count(*) FROM radacct WHERE acctuniqueid = 's3'"), 0);
+}
+
+TEST(KnownSessionsTest, ForgetsTheOlderGenerationWhenTheNewerIsFull) {
+    KnownSessions known(2);
+    known.add("a");
+    known.add("b");
+    known.add("c");  // "a" and "b" become the older generation
+    EXPECT_TRUE(known.contains("a"));
+    EXPECT_TRUE(known.contains("c"));
+    known.add("d");
+    known.add("e");  // "c", "d" older; "a", "b" forgotten
+    EXPECT_FALSE(known.contains("a"));
+    EXPECT_FALSE(known.contains("b"));
+    EXPECT_TRUE(known.contains("c"));
+    EXPECT_TRUE(known.contains("e"));
+    EXPECT_EQ(known.size(), 3u);
+    known.add("");
+    EXPECT_FALSE(known.contains(""));
 }
 
 TEST_F(AccountingApply, InterimBeforeStartOpensTheSessionAtEventMinusSessionTime) {
@@ -597,6 +643,16 @@ TEST_F(AccountingSchema, PartitionsExistFromLastMonthThroughThreeAhead) {
                     .as<bool>());
     EXPECT_EQ(count("SELECT gh_ensure_radacct_partitions(3)"), 0);  // nothing missing
     EXPECT_EQ(count("SELECT gh_ensure_radacct_partitions(4)"), 1);
+}
+
+TEST_F(AccountingSchema, EveryPartitionLeavesRoomForHotInterimUpdates) {
+    // Migration 3: existing partitions and the ones created later, default included.
+    EXPECT_EQ(count("SELECT gh_ensure_radacct_partitions(5)"), 2);
+    EXPECT_EQ(count("SELECT count(*) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
+                    " WHERE i.inhparent = 'radacct'::regclass"
+                    " AND NOT COALESCE(c.reloptions, '{}') @> ARRAY['fillfactor=60']"),
+              0);
+    EXPECT_EQ(count("SELECT count(*) FROM pg_inherits WHERE inhparent = 'radacct'::regclass"), 8);
 }
 
 TEST_F(AccountingSchema, EnsurePartitionsMovesRowsOutOfTheDefaultPartition) {

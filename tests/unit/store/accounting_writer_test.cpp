@@ -214,6 +214,14 @@ class AccountingWriterTest : public testing::PgTest {
         sql("UPDATE subscribers SET service_id = " + id + " WHERE id = " + std::to_string(alice_));
     }
 
+    /// Subscribers "u0".."u<n-1>", so that records spread over every lane.
+    std::vector<int64_t> insertUsers(int n) {
+        std::vector<int64_t> ids;
+        for (int i = 0; i < n; ++i)
+            ids.push_back(insertSubscriber("u" + std::to_string(i)));
+        return ids;
+    }
+
     std::string temp_dir_;
     int64_t alice_ = 0;
     std::mutex log_mutex_;
@@ -749,6 +757,153 @@ TEST_F(AccountingWriterTest, PeriodicReloadBringsInSessionsOtherNodesOpened) {
         auto c = live.get(alice_);
         return c.has_value() && c->open_sessions == 1;
     }));
+}
+
+// --- lanes (connections > 1): subscribers shared out over threads with their own connections
+
+TEST_F(AccountingWriterTest, LanesCommitEveryUsersRecordsAndKeepLiveStateExact) {
+    constexpr int kUsers = 24;
+    const std::vector<int64_t> ids = insertUsers(kUsers);
+    AccountingWriterOptions o = options(conninfo());
+    o.connections = 3;
+    LiveState live;
+    RecordingSink sink;
+    AccountingWriter writer(o, &live, nullptr);
+    ASSERT_TRUE(writer.start().has_value());
+
+    // Per user: three sessions started (one per thread, so the lanes see them interleaved),
+    // then one stopped with 1000 octets up and 2000 down.
+    auto rec = [&](AcctStatus status, int user, int n) {
+        AccountingRecord r = record(status, "u" + std::to_string(user) + "-" + std::to_string(n));
+        r.username = "u" + std::to_string(user);
+        r.subscriber_id = ids[user];
+        return r;
+    };
+    std::vector<std::thread> threads;
+    for (int n = 0; n < 3; ++n)
+        threads.emplace_back([&, n] {
+            for (int u = 0; u < kUsers; ++u)
+                ASSERT_TRUE(writer.submit(rec(AcctStatus::kStart, u, n), &sink, u * 10 + n));
+        });
+    for (std::thread& t : threads)
+        t.join();
+    ASSERT_TRUE(sink.waitFor(3 * kUsers));
+    for (int u = 0; u < kUsers; ++u) {
+        AccountingRecord stop = rec(AcctStatus::kStop, u, 0);
+        stop.input_octets = 1000;
+        stop.output_octets = 2000;
+        stop.session_time = 60;
+        stop.terminate_cause = "User-Request";
+        ASSERT_TRUE(writer.submit(std::move(stop), &sink, 1000 + u));
+    }
+    ASSERT_TRUE(sink.waitFor(4 * kUsers));
+
+    EXPECT_EQ(count("SELECT count(*) FROM radacct"), 3 * kUsers);
+    EXPECT_EQ(count("SELECT count(*) FROM radacct WHERE acctstoptime IS NULL"), 2 * kUsers);
+    for (int u = 0; u < kUsers; ++u) {
+        auto c = live.get(ids[u]);
+        ASSERT_TRUE(c.has_value()) << "u" << u;
+        EXPECT_EQ(c->open_sessions, 2u) << "u" << u;
+        EXPECT_EQ(c->usage.daily_upload, 1000u) << "u" << u;
+        EXPECT_EQ(c->usage.daily_download, 2000u) << "u" << u;
+    }
+    const AccountingWriterStats s = writer.stats();
+    EXPECT_EQ(s.committed_records, 4u * kUsers);
+    EXPECT_EQ(s.queue_depth, 0u);
+    for (const auto& [token, flags] : sink.acks())
+        EXPECT_EQ(flags, std::vector<bool>{true}) << "token " << token;
+}
+
+TEST_F(AccountingWriterTest, AccountingOnWithLanesComesAfterEveryEarlierRecordAndBeforeLaterOnes) {
+    constexpr int kUsers = 16;
+    const std::vector<int64_t> ids = insertUsers(kUsers);
+    AccountingWriterOptions o = options(conninfo());
+    o.connections = 4;
+    RecordingSink sink;
+    AccountingWriter writer(o, nullptr, nullptr);
+    ASSERT_TRUE(writer.start().has_value());
+    const int64_t t = unixNow();
+    auto startOf = [&](int user, const std::string& uid) {
+        AccountingRecord r = record(AcctStatus::kStart, uid);
+        r.username = "u" + std::to_string(user);
+        r.subscriber_id = ids[user];
+        r.event_time = t;
+        return r;
+    };
+
+    // The lanes are held inside their first acknowledgement, so the "before" Starts are still
+    // queued in the lanes when the Accounting-On arrives; the "after" Starts come behind it.
+    sink.closeGate();
+    for (int u = 0; u < kUsers; ++u)
+        ASSERT_TRUE(writer.submit(startOf(u, "before-" + std::to_string(u)), &sink, u));
+    AccountingRecord on = record(AcctStatus::kAccountingOn, "");
+    on.unique_id.clear();
+    on.session_id.clear();
+    on.event_time = t;
+    ASSERT_TRUE(writer.submit(std::move(on), &sink, 500));
+    // Started at the same second as the reboot but after it: they belong to the NAS's new
+    // life, which only holds if they are applied after the Accounting-On.
+    for (int u = 0; u < kUsers; ++u)
+        ASSERT_TRUE(writer.submit(startOf(u, "after-" + std::to_string(u)), &sink, 100 + u));
+    sink.openGate();
+    ASSERT_TRUE(sink.waitFor(2 * kUsers + 1));
+
+    EXPECT_EQ(count("SELECT count(*) FROM radacct WHERE acctuniqueid LIKE 'before-%'"
+                    " AND acctterminatecause = 'NAS-Reboot'"),
+              kUsers);
+    EXPECT_EQ(count("SELECT count(*) FROM radacct WHERE acctuniqueid LIKE 'after-%'"
+                    " AND acctstoptime IS NULL"),
+              kUsers);
+}
+
+TEST_F(AccountingWriterTest, LanesSpoolWhileTheDatabaseIsDownAndAReplayAppliesEverything) {
+    constexpr int kUsers = 20;
+    const std::vector<int64_t> ids = insertUsers(kUsers);
+    RecordingSink sink;
+    {
+        AccountingWriterOptions o = options("host=127.0.0.1 port=1 user=nobody dbname=nothing");
+        o.connections = 3;
+        AccountingWriter down(o, nullptr, nullptr);
+        ASSERT_TRUE(down.start().has_value());
+        for (int u = 0; u < kUsers; ++u) {
+            AccountingRecord r = start("s" + std::to_string(u));
+            r.username = "u" + std::to_string(u);
+            r.subscriber_id = ids[u];
+            ASSERT_TRUE(down.submit(std::move(r), &sink, u));
+        }
+        ASSERT_TRUE(sink.waitFor(kUsers));
+        EXPECT_EQ(down.stats().spooled_records, static_cast<uint64_t>(kUsers));
+        EXPECT_EQ(down.stats().lost, 0u);
+    }
+    for (const auto& [token, flags] : sink.acks())
+        EXPECT_EQ(flags, std::vector<bool>{true}) << "token " << token;
+
+    AccountingWriterOptions o = options(conninfo());
+    o.connections = 3;
+    AccountingWriter up(o, nullptr, nullptr);
+    ASSERT_TRUE(up.start().has_value());
+    ASSERT_TRUE(eventually([&] { return up.stats().spool_pending_batches == 0; }));
+    EXPECT_EQ(up.stats().replayed_records, static_cast<uint64_t>(kUsers));
+    EXPECT_EQ(count("SELECT count(*) FROM radacct"), kUsers);
+}
+
+TEST_F(AccountingWriterTest, StopWithLanesAcknowledgesEveryLanesQueue) {
+    constexpr int kUsers = 12;
+    const std::vector<int64_t> ids = insertUsers(kUsers);
+    AccountingWriterOptions o = options(conninfo());
+    o.connections = 3;
+    RecordingSink sink;
+    AccountingWriter writer(o, nullptr, nullptr);
+    ASSERT_TRUE(writer.start().has_value());
+    for (int i = 0; i < 30 * kUsers; ++i) {
+        AccountingRecord r = start("s" + std::to_string(i));
+        r.username = "u" + std::to_string(i % kUsers);
+        r.subscriber_id = ids[i % kUsers];
+        ASSERT_TRUE(writer.submit(std::move(r), &sink, i));
+    }
+    writer.stop();
+    EXPECT_EQ(sink.total(), 30u * kUsers);
+    EXPECT_EQ(count("SELECT count(*) FROM radacct"), 30 * kUsers);
 }
 
 }  // namespace
