@@ -16,5 +16,9 @@ void addStoreCommands(CLI::App& app);
 void addServeCommand(CLI::App& app);
 /// `gatehouse status`: a running server's counters, from its /metrics endpoint.
 void addStatusCommand(CLI::App& app);
+/// `gatehouse session disconnect|coa` (core/app/session_command.cpp, docs/coa.md).
+void addSessionCommand(CLI::App& app);
+/// `gatehouse pool add|list|show|delete|sync` (core/app/pool_command.cpp, docs/ipam.md).
+void addPoolCommand(CLI::App& app);
 
 }  // namespace gatehouse::app

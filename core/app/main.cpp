@@ -18,6 +18,8 @@ int main(int argc, char** argv) {
     gatehouse::app::addStoreCommands(app);
     gatehouse::app::addServeCommand(app);
     gatehouse::app::addStatusCommand(app);
+    gatehouse::app::addSessionCommand(app);
+    gatehouse::app::addPoolCommand(app);
     gatehouse::bench::addBenchCommand(app);
     CLI11_PARSE(app, argc, argv);
     return 0;

@@ -22,6 +22,7 @@
 #include "core/process/policy_tier_evaluator.hpp"
 #include "core/radius/dictionary.hpp"
 #include "core/store/accounting_writer.hpp"
+#include "core/store/ipam_claim_function.hpp"
 #include "core/store/live_state.hpp"
 #include "core/store/log_writer.hpp"
 #include "core/store/snapshot.hpp"
@@ -234,6 +235,14 @@ int runServe(const ServeFlags& flags) {
         }
         shared.accounting_writer = accounting.get();
         shared.live = live.get();
+    }
+    // Pool addresses (IPAM) are claimed in PostgreSQL off the workers' threads. Declared
+    // before the server: the workers finish the accepts they hold before it stops.
+    std::unique_ptr<store::IpClaimer> ip_claimer;
+    if (!config.db.empty()) {
+        ip_claimer = std::make_unique<store::IpClaimer>(store::makeIpamClaimFunction(config.db));
+        ip_claimer->start();
+        shared.ip_claimer = ip_claimer.get();
     }
     net::Server server(server_options, shared);
     if (auto started = server.start(); !started) {

@@ -22,6 +22,15 @@ struct UdpWorker::PendingAck {
     Bytes response;  // capacity kept across uses
 };
 
+/// An Access-Accept waiting for its pool address.
+struct UdpWorker::HeldAccept {
+    uint32_t generation = 0;
+    bool in_use = false;
+    const Port* port = nullptr;
+    sockaddr_in peer{};
+    process::AccessPipeline::PendingClaim claim;
+};
+
 namespace {
 
 uint64_t tokenOf(uint32_t slot, uint32_t generation) {
@@ -91,6 +100,7 @@ void UdpWorker::run() {
                            shared_.live,
                            shared_.logs,
                            shared_.log_accepts};
+    env.ip_claims = shared_.ip_claimer != nullptr;
     access_.emplace(env, shared_.duplicate_slots);
     accounting_.emplace(env, shared_.duplicate_slots);
     arm(*auth_);
@@ -203,6 +213,51 @@ void UdpWorker::release(std::span<const uint64_t> tokens, bool durable) {
     finishStopIfIdle();
 }
 
+void UdpWorker::holdForClaim(const sockaddr_in& peer, const Port& port) {
+    uint32_t slot;
+    if (!free_held_.empty()) {
+        slot = free_held_.back();
+        free_held_.pop_back();
+    } else {
+        slot = static_cast<uint32_t>(held_.size());
+        held_.emplace_back();
+    }
+    HeldAccept& h = held_[slot];
+    h.in_use = true;
+    h.port = &port;
+    h.peer = peer;
+    h.claim = access_->takeClaim();
+    const uint64_t token = tokenOf(slot, h.generation);
+    pending_count_.fetch_add(1, std::memory_order_relaxed);
+    if (!shared_.ip_claimer->submit(h.claim.request, this, token)) {
+        // The claimer is swamped: answer now with the Reject, as an empty pool would be.
+        finishClaim(token, store::IpClaimResult{0, "claim queue full"});
+    }
+}
+
+void UdpWorker::claimed(uint64_t token, store::IpClaimResult result) {
+    boost::asio::post(io_, [this, token, r = std::move(result)] { finishClaim(token, r); });
+}
+
+void UdpWorker::finishClaim(uint64_t token, const store::IpClaimResult& result) {
+    const uint32_t slot = static_cast<uint32_t>(token);
+    if (slot >= held_.size())
+        return;
+    HeldAccept& h = held_[slot];
+    if (!h.in_use || h.generation != static_cast<uint32_t>(token >> 32))
+        return;
+    const ByteSpan answer = access_->finishClaim(h.claim, result, process::nowFromClocks());
+    const ssize_t sent = ::sendto(h.port->fd, answer.data(), answer.size(), 0,
+                                  reinterpret_cast<const sockaddr*>(&h.peer), sizeof(h.peer));
+    if (sent > 0)
+        sent_.fetch_add(1, std::memory_order_relaxed);
+    h.in_use = false;
+    ++h.generation;
+    free_held_.push_back(slot);
+    pending_count_.fetch_sub(1, std::memory_order_relaxed);
+    finishStopIfIdle();
+}
+
 void UdpWorker::arm(Port& port) {
     port.socket.async_wait(boost::asio::socket_base::wait_read,
                            [this, &port](const boost::system::error_code& ec) {
@@ -251,6 +306,10 @@ void UdpWorker::drain(Port& port) {
                                      radius::kMaxPacketLength);
             const process::Outcome r = port.auth ? access_->handle(d, *snapshot, now, buf)
                                                  : accounting_->handle(d, *snapshot, now, buf);
+            if (r.claim) {
+                holdForClaim(peers[i], port);  // answered by finishClaim()
+                continue;
+            }
             if (!r.reply)
                 continue;
             if (r.deferred) {

@@ -21,6 +21,7 @@
 #include "core/process/counters.hpp"
 #include "core/process/unknown_nas_log.hpp"
 #include "core/store/accounting_writer.hpp"
+#include "core/store/ip_claimer.hpp"
 #include "core/store/snapshot.hpp"
 
 namespace gatehouse::policy {
@@ -51,9 +52,11 @@ struct WorkerShared {
     const store::LiveState* live = nullptr;
     store::LogWriter* logs = nullptr;  // radius_logs; nullptr: none
     bool log_accepts = true;
+    /// Pool addresses for Access-Accepts (IPAM); nullptr: none (such accepts get no address).
+    store::IpClaimer* ip_claimer = nullptr;
 };
 
-class UdpWorker : public store::AckSink {
+class UdpWorker : public store::AckSink, public store::IpClaimSink {
   public:
     static constexpr unsigned kBatch = 64;
 
@@ -78,17 +81,24 @@ class UdpWorker : public store::AckSink {
     /// store::AckSink: the writer made these records durable (or failed); posts to this
     /// worker's thread, which sends the held Accounting-Responses.
     void acknowledged(std::span<const uint64_t> tokens, bool durable) override;
-    /// Accounting-Responses held until their record is durable.
+    /// Accounting-Responses held until their record is durable, and Access-Accepts held
+    /// for their address.
     size_t pendingAcks() const { return pending_count_.load(std::memory_order_relaxed); }
+    /// store::IpClaimSink: posts to this worker's thread, which finishes and sends the answer.
+    void claimed(uint64_t token, store::IpClaimResult result) override;
 
   private:
     struct Port;
     struct PendingAck;
+    struct HeldAccept;
     void arm(Port& port);
     void drain(Port& port);
     /// Holds a deferred answer and hands its record to the writer; false: refused.
     bool defer(ByteSpan response, const sockaddr_in& peer, const Port& port);
     void release(std::span<const uint64_t> tokens, bool durable);
+    /// Holds the Access-Accept the pipeline left waiting for an address and submits the claim.
+    void holdForClaim(const sockaddr_in& peer, const Port& port);
+    void finishClaim(uint64_t token, const store::IpClaimResult& result);
     void finishStopIfIdle();
 
     WorkerShared shared_;
@@ -104,6 +114,8 @@ class UdpWorker : public store::AckSink {
     std::vector<uint8_t> tx_;
     std::vector<PendingAck> pending_;  // slots, reused
     std::vector<uint32_t> free_pending_;
+    std::vector<HeldAccept> held_;  // slots, reused
+    std::vector<uint32_t> free_held_;
     std::atomic<size_t> pending_count_{0};
     std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>
         guard_;              // while stopping with answers still held

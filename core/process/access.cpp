@@ -40,7 +40,7 @@ struct RejectLog {
 thread_local RejectLog t_reject_log;
 constexpr uint32_t kRejectLinesPerSecond = 10;
 
-void logReject(int64_t now_ms, const store::NasEntry& nas, std::string_view user,
+void logReject(int64_t now_ms, std::string_view nas_ip, std::string_view user,
                std::string_view reason) {
     RejectLog& r = t_reject_log;
     // A clock behind the window (another pipeline's Now on this thread, in tests): restart too.
@@ -59,8 +59,8 @@ void logReject(int64_t now_ms, const store::NasEntry& nas, std::string_view user
         if (c < 0x20 || c > 0x7e || c == '"' || c == '\\')
             c = '?';
     }
-    logToStderr(fmt::format("radius.reject nas={} user=\"{}\" reason=\"{}\" suppressed={}",
-                            nas.nas.ip, safe, reason, r.suppressed));
+    logToStderr(fmt::format("radius.reject nas={} user=\"{}\" reason=\"{}\" suppressed={}", nas_ip,
+                            safe, reason, r.suppressed));
     r.suppressed = 0;
 }
 
@@ -205,6 +205,10 @@ Outcome AccessPipeline::accessRequest(const Datagram& in, const store::NasEntry&
 
     src_ipv4_ = in.src_ipv4;
     Outcome result = evaluate(nas, snapshot, now, out);
+    if (result.claim) {
+        claim_.lookup = seen;  // completed by finishClaim() with the answer it becomes
+        return result;
+    }
     if (result.reply)
         duplicates_.complete(seen, result.bytes, now.steady_ms);
     else
@@ -244,7 +248,7 @@ Outcome AccessPipeline::evaluate(const store::NasEntry& nas, const store::Snapsh
     };
 
     auto rejected = [&](std::string_view reason) {
-        logReject(now.steady_ms, nas, user, reason);
+        logReject(now.steady_ms, nas.nas.ip, user, reason);
         logEvent(env_, now, "reject", user, src_ipv4_, reason);
     };
     constexpr uint16_t kAuthFailure =
@@ -297,6 +301,7 @@ Outcome AccessPipeline::evaluate(const store::NasEntry& nas, const store::Snapsh
         if (a.def)
             w.add(*a.def, a.value, secret, request_auth, a.tag);
     }
+    size_t claim_ip_offset = 0;  // an address to claim: where its value goes
     switch (decision.ip.kind) {
         case policy::IpRule::kStatic: {
             in_addr addr{};
@@ -309,8 +314,12 @@ Outcome AccessPipeline::evaluate(const store::NasEntry& nas, const store::Snapsh
             break;
         case policy::IpRule::kManagedPool:
         case policy::IpRule::kClaim:
-            // IPAM (claiming from a Gatehouse-managed pool) is a later issue.
-            env_.counters.ipRuleNotImplemented();
+            if (!env_.ip_claims) {  // no database, so no pools (--seed)
+                env_.counters.ipRuleNotImplemented();
+                break;
+            }
+            claim_ip_offset = w.size() + 2;
+            w.addIpv4(attr::kFramedIpAddress, 0);  // the claimed address, in finishClaim()
             break;
         case policy::IpRule::kNone:
             break;
@@ -338,11 +347,61 @@ Outcome AccessPipeline::evaluate(const store::NasEntry& nas, const store::Snapsh
         env_.counters.drop(DropKind::kEncodeFailed);
         return Outcome::drop();
     }
+    std::string detail =
+        decision.tier > 0 ? fmt::format("{{\"tier\":{}}}", decision.tier) : std::string{};
+    if (claim_ip_offset != 0) {
+        // Held for its address: keep the Accept, and build the Reject it becomes without one
+        // now, while the request is at hand.
+        claim_.accept.assign(done->begin(), done->end());
+        claim_.ip_offset = claim_ip_offset;
+        claim_.request = store::IpClaimRequest{decision.ip.pool, decision.ip.address,
+                                               sub->subscriber->id, nas.nas.id};
+        std::copy(request_auth, request_auth + 16, claim_.request_auth.begin());
+        claim_.secret = nas.secret;
+        claim_.username.assign(user);
+        claim_.nas_ip = nas.nas.ip;
+        claim_.src_ipv4 = src_ipv4_;
+        claim_.log_accept = env_.log_accepts && env_.logs != nullptr;
+        claim_.accept_detail = std::move(detail);
+        Outcome rejected_answer = reject(kAuthFailure, nullptr);
+        if (!rejected_answer.reply)
+            return rejected_answer;  // counted as an encode failure
+        claim_.reject.assign(rejected_answer.bytes.begin(), rejected_answer.bytes.end());
+        Outcome held;
+        held.claim = true;
+        return held;
+    }
     env_.counters.accept();
     if (env_.log_accepts && env_.logs != nullptr)
-        logEvent(env_, now, "accept", user, src_ipv4_, {},
-                 decision.tier > 0 ? fmt::format("{{\"tier\":{}}}", decision.tier) : std::string{});
+        logEvent(env_, now, "accept", user, src_ipv4_, {}, detail);
     return Outcome{true, *done};
+}
+
+ByteSpan AccessPipeline::finishClaim(PendingClaim& claim, const store::IpClaimResult& result,
+                                     Now now) {
+    ByteSpan answer;
+    if (result.ip != 0) {
+        uint8_t* value = claim.accept.data() + claim.ip_offset;
+        value[0] = static_cast<uint8_t>(result.ip >> 24);
+        value[1] = static_cast<uint8_t>(result.ip >> 16);
+        value[2] = static_cast<uint8_t>(result.ip >> 8);
+        value[3] = static_cast<uint8_t>(result.ip);
+        // The Message-Authenticator is the first attribute of every answer we build.
+        radius::resignResponse(claim.accept, radius::kHeaderLength + 2, claim.request_auth.data(),
+                               *claim.secret);
+        answer = ByteSpan(claim.accept.data(), claim.accept.size());
+        env_.counters.accept();
+        if (claim.log_accept)
+            logEvent(env_, now, "accept", claim.username, claim.src_ipv4, {}, claim.accept_detail);
+    } else {
+        answer = ByteSpan(claim.reject.data(), claim.reject.size());
+        env_.counters.reject(RejectKind::kNoAddress);
+        const std::string reason = "no address: " + result.error;
+        logReject(now.steady_ms, claim.nas_ip, claim.username, reason);
+        logEvent(env_, now, "reject", claim.username, claim.src_ipv4, reason);
+    }
+    duplicates_.complete(claim.lookup, answer, now.steady_ms);
+    return answer;
 }
 
 }  // namespace gatehouse::process

@@ -7,12 +7,19 @@
 //      password is rejected HERE, before Lua runs: a policy never sees a request whose
 //      credentials failed, and an unknown user never reaches authorize() (sub is never nil)
 //   5. authorize() in this worker's Lua VM
-//   6. the IP rule: static address and NAS pool are written now; Gatehouse-managed pools
-//      (IPAM) are a later issue: such an accept goes out without an address and is counted
+//   6. the IP rule: static address and NAS pool are written now; an address from a
+//      Gatehouse-managed pool needs a claim in PostgreSQL: the Accept is built with 0.0.0.0
+//      in Framed-IP-Address and held (Outcome::claim), and finishClaim() patches the claimed
+//      address in and signs it again, or sends the Reject built beside it when none was had
 //   7. encode: Message-Authenticator first, reply attributes, Proxy-State echoed in order.
 // Status-Server on the auth port is answered here too.
+#include <array>
+#include <memory>
+#include <vector>
+
 #include "core/process/duplicate_cache.hpp"
 #include "core/process/pipeline.hpp"
+#include "core/store/ip_claimer.hpp"
 
 namespace gatehouse::process {
 
@@ -26,6 +33,28 @@ class AccessPipeline {
 
     const DuplicateCache& duplicates() const { return duplicates_; }
 
+    /// An Access-Accept waiting for its address (after an Outcome with claim set).
+    struct PendingClaim {
+        store::IpClaimRequest request;
+        std::vector<uint8_t> accept;  // finished, with 0.0.0.0 at ip_offset
+        size_t ip_offset = 0;         // of Framed-IP-Address's value in `accept`
+        std::vector<uint8_t> reject;  // finished: sent when no address was claimed
+        std::array<uint8_t, 16> request_auth{};
+        std::shared_ptr<const crypto::SharedSecret> secret;
+        std::string username;
+        std::string nas_ip;
+        uint32_t src_ipv4 = 0;
+        bool log_accept = false;
+        std::string accept_detail;
+        DuplicateCache::Lookup lookup;
+    };
+    PendingClaim takeClaim() { return std::move(claim_); }
+    /// The claim's outcome: the answer to send (into the claim's own buffers), cached for
+    /// retransmissions; counted and logged as the accept or reject it became.
+    ByteSpan finishClaim(PendingClaim& claim, const store::IpClaimResult& result, Now now);
+    /// The transport could not hand the claim over: nothing is sent (the NAS retries).
+    void abandonClaim(PendingClaim& claim) { duplicates_.abandon(claim.lookup); }
+
   private:
     uint32_t src_ipv4_ = 0;  // of the request being evaluated (radius_logs)
     Outcome accessRequest(const Datagram& in, const store::NasEntry& nas,
@@ -35,6 +64,7 @@ class AccessPipeline {
 
     WorkerEnv env_;
     DuplicateCache duplicates_;
+    PendingClaim claim_;
     radius::Packet packet_;  // reused: decoding allocates nothing after warm-up
 };
 

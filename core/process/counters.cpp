@@ -14,6 +14,8 @@ std::string_view rejectKindName(RejectKind k) {
             return "policy";
         case RejectKind::kPolicyError:
             return "policy_error";
+        case RejectKind::kNoAddress:
+            return "no_address";
         case RejectKind::kCount:
             break;
     }

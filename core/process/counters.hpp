@@ -22,6 +22,7 @@ enum class RejectKind : uint8_t {
     kNoCredentials,  // none of PAP, CHAP, MS-CHAPv1, MS-CHAPv2 present (or malformed)
     kPolicy,         // authorize() said reject (reason counted in policyRejects())
     kPolicyError,    // authorize() failed (Lua error, budget, bad reply)
+    kNoAddress,      // accepted, but no address could be claimed from its pool
     kCount
 };
 std::string_view rejectKindName(RejectKind k);  // "unknown_user", ... (stable, for metrics)

@@ -48,6 +48,9 @@ struct Outcome {
     /// With reply: the answer may go out only once the pipeline's deferred record is durable
     /// (AccountingPipeline::takeDeferred); the transport keeps `bytes` until then.
     bool deferred = false;
+    /// Without reply: an Access-Accept waits for a pool address (AccessPipeline::takeClaim);
+    /// the transport hands the claim to the IpClaimer and finishes it with finishClaim().
+    bool claim = false;
     static Outcome drop() { return {}; }
 };
 
@@ -70,6 +73,9 @@ struct WorkerEnv {
     /// no event log (no database).
     store::LogWriter* logs = nullptr;
     bool log_accepts = true;
+    /// Pool addresses can be claimed (an IpClaimer is there): `ip = { pool = ... }` accepts
+    /// wait for one (Outcome::claim). false: such accepts go out without an address, counted.
+    bool ip_claims = false;
 };
 
 /// One radius_logs event, when env.logs is set (never blocks: a full queue drops and counts).

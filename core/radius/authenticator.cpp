@@ -1,5 +1,7 @@
 #include "core/radius/authenticator.hpp"
 
+#include <cstring>
+
 namespace gatehouse::radius {
 
 namespace {
@@ -50,6 +52,16 @@ void computeMessageAuthenticator(ByteSpan wire, size_t ma_value_offset, const ui
 void computePacketAuthenticator(ByteSpan wire, const uint8_t* auth,
                                 const crypto::SharedSecret& secret, uint8_t* out16) {
     computeAuthenticator(wire, auth, secret, out16);
+}
+
+void resignResponse(std::span<uint8_t> wire, size_t ma_value_offset, const uint8_t* request_auth,
+                    const crypto::SharedSecret& secret) {
+    const ByteSpan view(wire.data(), wire.size());
+    if (ma_value_offset != 0)
+        computeMa(view, ma_value_offset, request_auth, secret, wire.data() + ma_value_offset);
+    uint8_t digest[16];
+    computeAuthenticator(view, request_auth, secret, digest);
+    std::memcpy(wire.data() + 4, digest, kAuthenticatorLength);
 }
 
 MaCheck checkRequestMessageAuthenticator(const Packet& request,

@@ -33,4 +33,10 @@ void computeMessageAuthenticator(ByteSpan wire, size_t ma_value_offset, const ui
 void computePacketAuthenticator(ByteSpan wire, const uint8_t* auth,
                                 const crypto::SharedSecret& secret, uint8_t* out16);
 
+/// Signs a finished response again after one of its values was changed in place (an address
+/// claimed after the answer was built): the Message-Authenticator at `ma_value_offset` (0:
+/// none) and the Response Authenticator, both over the request's authenticator.
+void resignResponse(std::span<uint8_t> wire, size_t ma_value_offset, const uint8_t* request_auth,
+                    const crypto::SharedSecret& secret);
+
 }  // namespace gatehouse::radius

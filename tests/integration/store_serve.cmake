@@ -25,3 +25,12 @@ if(TARGET gatehouse)
   set_tests_properties(acct_durable PROPERTIES LABELS "postgres;integration" TIMEOUT 240
                                                SKIP_RETURN_CODE 77)
 endif()
+
+# Pool addresses (IPAM) in Access-Accepts: claimed in PostgreSQL, sticky, exhaustion rejected.
+if(TARGET gatehouse)
+  add_test(NAME ipam_serve
+           COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/ipam_serve.sh $<TARGET_FILE:gatehouse>
+                   ${PROJECT_SOURCE_DIR})
+  set_tests_properties(ipam_serve PROPERTIES LABELS "postgres;integration" TIMEOUT 180
+                                             SKIP_RETURN_CODE 77)
+endif()

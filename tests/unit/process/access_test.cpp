@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+
 #include "core/policy/worker_policy.hpp"
 #include "tests/unit/process/fixture.hpp"
 
@@ -205,13 +207,82 @@ TEST_F(AccessTest, NasPoolRuleBecomesFramedPool) {
     EXPECT_EQ(p.find(0, attr::kFramedIpAddress), nullptr);
 }
 
-TEST_F(AccessTest, ManagedPoolIsNotYetImplementedAcceptedWithoutAddressAndCounted) {
+TEST_F(AccessTest, ManagedPoolWithoutIpamIsAcceptedWithoutAddressAndCounted) {
     const Bytes req = build(pap("managed", "wonderland"));
     const radius::Packet p = checkedResponse(send(req), req);
     EXPECT_EQ(p.code(), Code::kAccessAccept);
     EXPECT_EQ(p.find(0, attr::kFramedIpAddress), nullptr);
     EXPECT_EQ(p.find(0, attr::kFramedPool), nullptr);
     EXPECT_EQ(counters_.ipRulesNotImplemented(), 1u);
+}
+
+// With IPAM (a database): the Accept waits for its address, then goes out with it, signed.
+class AccessClaimTest : public AccessTest {
+  protected:
+    AccessClaimTest() {
+        WorkerEnv env{radius::Dictionary::builtin(), worker_policy_, counters_, unknown_nas_};
+        env.ip_claims = true;
+        claiming_.emplace(env);
+    }
+    /// Sends `request`; the pipeline must hold it for a claim (no answer yet).
+    AccessPipeline::PendingClaim hold(const Bytes& request, int64_t at_ms = 1000) {
+        Datagram d{request, kStrictNas, 40000};
+        const Outcome r = claiming_->handle(d, *snapshot_, Now{at_ms, 1700000000}, reply_);
+        EXPECT_TRUE(r.claim);
+        EXPECT_FALSE(r.reply);
+        return claiming_->takeClaim();
+    }
+    Outcome again(const Bytes& request, int64_t at_ms) {
+        Datagram d{request, kStrictNas, 40000};
+        return claiming_->handle(d, *snapshot_, Now{at_ms, 1700000000}, reply_);
+    }
+    std::optional<AccessPipeline> claiming_;
+};
+
+TEST_F(AccessClaimTest, AcceptWaitsForItsAddressThenCarriesItWithValidAuthenticators) {
+    const Bytes req = build(pap("managed", "wonderland"));
+    AccessPipeline::PendingClaim claim = hold(req);
+    EXPECT_EQ(claim.request.pool, "managed-1");
+    EXPECT_EQ(claim.request.address, "");
+    EXPECT_NE(claim.request.subscriber_id, 0);
+    EXPECT_EQ(counters_.accepts(), 0u);  // not yet: it may still become a Reject
+
+    // A retransmission meanwhile is the same request still in progress: no answer.
+    EXPECT_FALSE(again(req, 1100).reply);
+
+    const ByteSpan answer =
+        claiming_->finishClaim(claim, store::IpClaimResult{0x0a640007, {}}, Now{1200, 1700000000});
+    const Bytes bytes(answer.begin(), answer.end());
+    const radius::Packet p = checkedResponse(bytes, req);  // MA and Response Authenticator
+    EXPECT_EQ(p.code(), Code::kAccessAccept);
+    EXPECT_EQ(integer(p, attr::kFramedIpAddress), 0x0a640007u);  // 10.100.0.7
+    EXPECT_EQ(counters_.accepts(), 1u);
+
+    // Now a retransmission gets the finished answer, octet for octet.
+    const Outcome r = again(req, 1300);
+    ASSERT_TRUE(r.reply);
+    EXPECT_EQ(Bytes(r.bytes.begin(), r.bytes.end()), bytes);
+}
+
+TEST_F(AccessClaimTest, NoAddressBecomesARejectCountedWithItsReason) {
+    const Bytes req = build(pap("managed", "wonderland"));
+    AccessPipeline::PendingClaim claim = hold(req);
+    const ByteSpan answer = claiming_->finishClaim(
+        claim, store::IpClaimResult{0, "pool 'managed-1': exhausted"}, Now{1200, 1700000000});
+    const Bytes bytes(answer.begin(), answer.end());  // the decoded packet points into it
+    const radius::Packet p = checkedResponse(bytes, req);
+    EXPECT_EQ(p.code(), Code::kAccessReject);
+    EXPECT_EQ(p.find(0, attr::kFramedIpAddress), nullptr);
+    EXPECT_EQ(counters_.accepts(), 0u);
+    EXPECT_EQ(counters_.rejects(RejectKind::kNoAddress), 1u);
+}
+
+TEST_F(AccessClaimTest, OtherIpRulesAreAnsweredAtOnce) {
+    const Bytes req = build(pap("pool", "wonderland"));
+    Datagram d{req, kStrictNas, 40000};
+    const Outcome r = claiming_->handle(d, *snapshot_, Now{1000, 1700000000}, reply_);
+    EXPECT_TRUE(r.reply);
+    EXPECT_FALSE(r.claim);
 }
 
 TEST_F(AccessTest, ProxyStateIsEchoedInOrderOnAcceptAndReject) {
