@@ -12,6 +12,8 @@ void addDecodeCommand(CLI::App& app);
 void addPolicyCommand(CLI::App& app);
 /// `gatehouse migrate`, `nas`, `service`, `subscriber` (core/app/store_commands.cpp).
 void addStoreCommands(CLI::App& app);
+/// `gatehouse nas test NAME` (core/app/nas_test_command.cpp, docs/jobs.md); after addStoreCommands.
+void addNasTestCommand(CLI::App& app);
 /// `gatehouse serve`: the RADIUS server (core/app/serve_command.cpp, docs/server.md).
 void addServeCommand(CLI::App& app);
 /// `gatehouse status`: a running server's counters, from its /metrics endpoint.

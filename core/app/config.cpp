@@ -8,6 +8,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "core/app/jobs_role.hpp"
+
 namespace gatehouse::app {
 
 namespace {
@@ -112,7 +114,17 @@ void applyConfigText(std::string_view text, const std::string& name, ServeConfig
             config.metrics_bind = value;
         else if (key == "metrics_port")
             config.metrics_port = number<uint16_t>(value, where, 65535);
-        else
+        else if (key == "roles") {
+            if (auto r = parseRoles(value); !r)
+                throw std::runtime_error(fmt::format("{}: {}", where, r.error()));
+            config.roles = value;
+        } else if (key == "nas_health_seconds")
+            config.nas_health_seconds = number<int64_t>(value, where, 86400);
+        else if (key == "jobs_retry_ms") {
+            config.jobs_retry_ms = number<int>(value, where, 60000);
+            if (config.jobs_retry_ms == 0)
+                throw std::runtime_error(where + ": jobs_retry_ms must be at least 1");
+        } else
             throw std::runtime_error(fmt::format("{}: unknown key \"{}\"", where, key));
     }
 }

@@ -33,6 +33,10 @@ struct ServeConfig {
     uint64_t radius_logs_max_rate = 5000;  // events/s written at most (0: no cap)
     std::string metrics_bind = "127.0.0.1";
     uint16_t metrics_port = 9812;  // 0: no /metrics listener
+    // Roles and the jobs role (docs/jobs.md).
+    std::string roles = "radius,api,jobs";  // comma list; api is accepted, nothing runs yet
+    int64_t nas_health_seconds = 300;       // NAS health poll period (0: off)
+    int jobs_retry_ms = 2000;               // a follower tries the leader lock this often
 };
 
 /// Applies `key = value` lines to `config`. '#' starts a comment; blank lines are ignored.

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
     gatehouse::app::addDecodeCommand(app);
     gatehouse::app::addPolicyCommand(app);
     gatehouse::app::addStoreCommands(app);
+    gatehouse::app::addNasTestCommand(app);
     gatehouse::app::addServeCommand(app);
     gatehouse::app::addStatusCommand(app);
     gatehouse::app::addSessionCommand(app);

@@ -14,6 +14,7 @@
 
 #include "core/app/commands.hpp"
 #include "core/app/config.hpp"
+#include "core/app/jobs_role.hpp"
 #include "core/metrics/metrics.hpp"
 #include "core/net/seed.hpp"
 #include "core/net/server.hpp"
@@ -37,6 +38,7 @@ struct ServeFlags {
     ServeConfig overrides;
     bool has_bind = false, has_auth = false, has_acct = false, has_workers = false,
          has_policy = false, has_seed = false, has_db = false, has_key_file = false;
+    bool has_roles = false;  // --roles (docs/jobs.md)
 };
 
 constexpr const char* kDefaultKeyFile = "var/gatehouse.key";
@@ -123,6 +125,8 @@ int runServe(const ServeFlags& flags) {
         config.db = o.db;
     if (flags.has_key_file)
         config.key_file = o.key_file;
+    if (flags.has_roles)
+        config.roles = o.roles;
     // The environment only fills what neither a flag nor the file set, and GATEHOUSE_DB never
     // overrides an explicit seed (a shell with dev-services' variables can still run --seed).
     if (!config.seed.empty() && !config.db.empty()) {
@@ -146,6 +150,23 @@ int runServe(const ServeFlags& flags) {
     sigaddset(&stop_signals, SIGTERM);
     sigaddset(&stop_signals, SIGINT);
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+    // Roles (docs/jobs.md): the jobs leader election runs beside the RADIUS workers, or alone.
+    auto roles = parseRoles(config.roles);
+    if (!roles) {
+        fmt::print(stderr, "{}\n", roles.error());
+        return 2;
+    }
+    std::unique_ptr<JobsRole> jobs_role;
+    if (roles->jobs && (!config.db.empty() || !roles->radius)) {
+        jobs_role = startJobsRole(config, roles->radius);
+        if (!jobs_role)
+            return roles->radius ? 1 : 2;
+    } else if (roles->jobs) {
+        fmt::print(stderr, "gatehouse.serve.jobs_off no database: the jobs role needs --db\n");
+    }
+    if (!roles->radius)
+        return waitWithoutRadius(config, jobs_role.get(), stop_signals);
 
     const radius::Dictionary& dict = radius::Dictionary::builtin();
     store::SnapshotHolder snapshots;
@@ -295,6 +316,8 @@ int runServe(const ServeFlags& flags) {
     fmt::print(stderr, "gatehouse.serve.stopping signal={}\n", signal);
     server.stop();  // stop reading, finish what is in flight (held answers included)
     server.wait();
+    if (jobs_role)
+        jobs_role->stop();
     if (metrics_server)
         metrics_server->stop();  // its source reads the server and the writers
     if (accounting)
@@ -340,6 +363,10 @@ void addServeCommand(CLI::App& app) {
                      "key of the subscriber passwords (default: $GATEHOUSE_KEY_FILE or "
                      "var/gatehouse.key)")
         ->each([flags](const std::string&) { flags->has_key_file = true; });
+    serve
+        ->add_option("--roles", flags->overrides.roles,
+                     "comma list of radius, api, jobs (default: all; docs/jobs.md)")
+        ->each([flags](const std::string&) { flags->has_roles = true; });
     serve->callback([flags] { throw CLI::RuntimeError(runServe(*flags)); });
 }
 

@@ -1,0 +1,131 @@
+#include "core/app/jobs_role.hpp"
+
+#include <fmt/core.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <cstdio>
+#include <optional>
+
+#include "core/app/config.hpp"
+#include "core/crypto/secret_box.hpp"
+#include "core/jobs/leader.hpp"
+#include "core/jobs/nas_health.hpp"
+#include "core/jobs/scheduler.hpp"
+
+namespace gatehouse::app {
+namespace {
+
+void logLine(std::string_view line) {
+    fmt::print(stderr, "gatehouse.{}\n", line);
+    std::fflush(stderr);
+}
+
+class RunningJobs : public JobsRole {
+  public:
+    RunningJobs(const ServeConfig& config, std::optional<crypto::SecretBox> box)
+        : scheduler_(jobs::SchedulerOptions{logLine}) {
+        if (config.nas_health_seconds > 0) {
+            jobs::NasHealthOptions o;
+            o.conninfo = config.db;
+            o.interval = std::chrono::seconds(config.nas_health_seconds);
+            o.log = logLine;
+            health_ = std::make_unique<jobs::NasHealthPoller>(std::move(o), std::move(box));
+            scheduler_.add(health_->job());
+        }
+        jobs::LeaderOptions lo;
+        lo.conninfo = config.db;
+        lo.retry_ms = config.jobs_retry_ms;
+        lo.on_gain = [this] { scheduler_.setLeader(true); };
+        lo.on_lose = [this] { scheduler_.setLeader(false); };
+        lo.log = logLine;
+        leader_ = std::make_unique<jobs::Leader>(std::move(lo));
+        scheduler_.start();
+        leader_->start();
+    }
+    ~RunningJobs() override { stop(); }
+
+    void stop() override {
+        if (leader_)
+            leader_->stop();  // on_lose: the scheduler starts nothing new
+        scheduler_.stop();
+        leader_.reset();
+    }
+
+  private:
+    jobs::Scheduler scheduler_;
+    std::unique_ptr<jobs::NasHealthPoller> health_;
+    std::unique_ptr<jobs::Leader> leader_;
+};
+
+}  // namespace
+
+Expected<Roles, std::string> parseRoles(std::string_view text) {
+    Roles roles{false, false, false};
+    bool any = false;
+    while (true) {
+        const size_t comma = text.find(',');
+        std::string_view word = text.substr(0, comma);
+        while (!word.empty() && word.front() == ' ')
+            word.remove_prefix(1);
+        while (!word.empty() && word.back() == ' ')
+            word.remove_suffix(1);
+        if (word == "radius")
+            roles.radius = true;
+        else if (word == "api")
+            roles.api = true;
+        else if (word == "jobs")
+            roles.jobs = true;
+        else
+            return unexpected(fmt::format(
+                "roles: unknown role \"{}\" (expected a comma list of radius, api, jobs)", word));
+        any = true;
+        if (comma == std::string_view::npos)
+            break;
+        text.remove_prefix(comma + 1);
+    }
+    if (!any)
+        return unexpected(std::string("roles: empty"));
+    return roles;
+}
+
+std::unique_ptr<JobsRole> startJobsRole(const ServeConfig& config, bool create_key) {
+    if (config.db.empty()) {
+        fmt::print(stderr, "roles: the jobs role needs a database (--db, db =, GATEHOUSE_DB)\n");
+        return nullptr;
+    }
+    // The key opens the NAS API passwords. A jobs-only node does not create a missing one (a
+    // fresh key would open nothing): API checks then fail with a clear error, the rest runs.
+    std::optional<crypto::SecretBox> box;
+    struct stat st {};
+    if (create_key || ::stat(config.key_file.c_str(), &st) == 0) {
+        auto loaded = crypto::SecretBox::loadOrCreate(config.key_file);
+        if (!loaded) {
+            fmt::print(stderr, "key_file: {}\n", loaded.error());
+            return nullptr;
+        }
+        box = std::move(*loaded);
+    } else {
+        fmt::print(stderr,
+                   "gatehouse.serve.warning key_file: {} does not exist: NAS API passwords "
+                   "cannot be opened\n",
+                   config.key_file);
+    }
+    fmt::print(stderr, "gatehouse.serve.jobs nas_health_seconds={} retry_ms={}\n",
+               config.nas_health_seconds, config.jobs_retry_ms);
+    return std::make_unique<RunningJobs>(config, std::move(box));
+}
+
+int waitWithoutRadius(const ServeConfig& config, JobsRole* jobs, const sigset_t& stop_signals) {
+    fmt::print("gatehouse.serve.ready roles={}\n", config.roles);
+    std::fflush(stdout);
+    int signal = 0;
+    sigwait(&stop_signals, &signal);
+    fmt::print(stderr, "gatehouse.serve.stopping signal={}\n", signal);
+    if (jobs != nullptr)
+        jobs->stop();
+    fmt::print(stderr, "gatehouse.serve.stopped\n");
+    return 0;
+}
+
+}  // namespace gatehouse::app
