@@ -6,12 +6,19 @@
 #include <chrono>
 #include <cstdio>
 #include <optional>
+#include <pqxx/pqxx>
+#include <stdexcept>
 
 #include "core/app/config.hpp"
 #include "core/crypto/secret_box.hpp"
+#include "core/jobs/fup_coa.hpp"
 #include "core/jobs/leader.hpp"
 #include "core/jobs/nas_health.hpp"
 #include "core/jobs/scheduler.hpp"
+#include "core/net/coa_sender.hpp"
+#include "core/radius/dictionary.hpp"
+#include "core/store/ipam_repository.hpp"
+#include "core/store/pg_pool.hpp"
 
 namespace gatehouse::app {
 namespace {
@@ -24,7 +31,47 @@ void logLine(std::string_view line) {
 class RunningJobs : public JobsRole {
   public:
     RunningJobs(const ServeConfig& config, std::optional<crypto::SecretBox> box)
-        : scheduler_(jobs::SchedulerOptions{logLine}) {
+        : scheduler_(jobs::SchedulerOptions{logLine}), conninfo_(config.db) {
+        // FUP tier changes become CoA-Requests in the outbox (docs/jobs.md "FUP to CoA").
+        if (box) {
+            jobs::FupCoaOptions fo;
+            fo.conninfo = config.db;
+            fo.policy_dir = config.policy_dir;
+            fo.log = logLine;
+            fup_coa_ = std::make_unique<jobs::FupCoaJob>(std::move(fo), *box);
+            scheduler_.add(fup_coa_->job());
+        }
+        // The outbox is sent (docs/coa.md): every 5 s what is due.
+        jobs::Job send;
+        send.name = "coa_send";
+        send.interval = std::chrono::seconds(5);
+        send.run = [this](const jobs::JobContext&) {
+            if (!coa_pool_) {
+                coa_pool_ = std::make_unique<store::PgPool>(conninfo_, 1);
+                coa_sender_ =
+                    std::make_unique<net::CoaSender>(*coa_pool_, radius::Dictionary::builtin());
+            }
+            auto pass = coa_sender_->runOnce();
+            if (!pass)
+                throw std::runtime_error(store::describe(pass.error()));
+        };
+        scheduler_.add(std::move(send));
+        // Pool addresses agree with the open sessions (docs/ipam.md "Sync").
+        jobs::Job sync;
+        sync.name = "ipam_sync";
+        sync.interval = std::chrono::minutes(5);
+        sync.run = [this](const jobs::JobContext&) {
+            pqxx::connection conn(conninfo_);
+            auto changes = store::syncFromSessions(conn, std::chrono::minutes(10));
+            if (!changes)
+                throw std::runtime_error(store::describe(changes.error()));
+            for (const store::SyncChange& c : *changes)
+                logLine(fmt::format("jobs.ipam_sync {} pool={} ip={} subscriber={} {}",
+                                    store::toString(c.kind), c.pool, c.ip,
+                                    c.subscriber_id ? std::to_string(*c.subscriber_id) : "-",
+                                    c.reason));
+        };
+        scheduler_.add(std::move(sync));
         if (config.nas_health_seconds > 0) {
             jobs::NasHealthOptions o;
             o.conninfo = config.db;
@@ -54,6 +101,10 @@ class RunningJobs : public JobsRole {
 
   private:
     jobs::Scheduler scheduler_;
+    std::string conninfo_;
+    std::unique_ptr<jobs::FupCoaJob> fup_coa_;
+    std::unique_ptr<store::PgPool> coa_pool_;  // made on the first run (the database may be down)
+    std::unique_ptr<net::CoaSender> coa_sender_;
     std::unique_ptr<jobs::NasHealthPoller> health_;
     std::unique_ptr<jobs::Leader> leader_;
 };

@@ -15,6 +15,7 @@
 #include "core/net/coa_sender.hpp"
 #include "core/radius/dictionary.hpp"
 #include "core/store/coa_outbox_repository.hpp"
+#include "core/store/open_sessions.hpp"
 #include "core/store/pg_pool.hpp"
 
 namespace gatehouse::app {
@@ -36,63 +37,6 @@ struct SessionOptions {
 [[noreturn]] void fail(const std::string& message) {
     std::cerr << "error: " << message << "\n";
     throw CLI::RuntimeError(1);
-}
-
-struct OpenSession {
-    std::string username;
-    std::string acct_session_id;
-    std::string framed_ip;  // "" when unknown
-    std::string nas_ip;     // NAS-IP-Address as the NAS reported it in accounting
-    std::optional<int64_t> subscriber_id;
-    std::optional<int64_t> nas_id;  // empty: the session's NAS is not (any more) registered
-    std::string nas_name;
-};
-
-std::vector<OpenSession> findOpenSessions(pqxx::connection& conn, const SessionOptions& o) {
-    pqxx::read_transaction txn(conn);
-    std::string where = "r.acctstoptime IS NULL";
-    if (!o.user.empty())
-        where += " AND r.username = " + txn.quote(o.user);
-    if (!o.session.empty())
-        where += " AND r.acctsessionid = " + txn.quote(o.session);
-    if (!o.nas.empty())
-        where += " AND n.name = " + txn.quote(o.nas);
-    // The writer stores the NAS the packets came from in nas_id; rows written without one
-    // fall back to the reported NAS-IP-Address.
-    auto r = txn.exec(
-        "SELECT r.username, r.acctsessionid, COALESCE(host(r.framedipaddress), ''),"
-        " host(r.nasipaddress), r.subscriber_id, n.id, COALESCE(n.name, '')"
-        " FROM radacct r LEFT JOIN nas_devices n ON (r.nas_id IS NOT NULL AND n.id = r.nas_id)"
-        "  OR (r.nas_id IS NULL AND n.ip = r.nasipaddress)"
-        " WHERE " +
-        where + " ORDER BY r.acctstarttime, r.radacctid");
-    std::vector<OpenSession> out;
-    for (const auto& row : r) {
-        OpenSession s;
-        s.username = row[0].as<std::string>();
-        s.acct_session_id = row[1].as<std::string>();
-        s.framed_ip = row[2].as<std::string>();
-        s.nas_ip = row[3].as<std::string>();
-        if (!row[4].is_null())
-            s.subscriber_id = row[4].as<int64_t>();
-        if (!row[5].is_null())
-            s.nas_id = row[5].as<int64_t>();
-        s.nas_name = row[6].as<std::string>();
-        out.push_back(std::move(s));
-    }
-    return out;
-}
-
-// coa.md "Identifying the session": User-Name + Acct-Session-Id + Framed-IP-Address when
-// known + NAS-IP-Address as the NAS reported it. Every present one must match (RFC 5176 3).
-store::CoaAttributeList identify(const OpenSession& s) {
-    store::CoaAttributeList a;
-    a.emplace_back("User-Name", s.username);
-    a.emplace_back("Acct-Session-Id", s.acct_session_id);
-    if (!s.framed_ip.empty())
-        a.emplace_back("Framed-IP-Address", s.framed_ip);
-    a.emplace_back("NAS-IP-Address", s.nas_ip);
-    return a;
 }
 
 // "Name=Value" (spaces around '=' allowed, as radclient writes "Name = Value").
@@ -147,10 +91,11 @@ int run(const SessionOptions& o, net::CoaKind kind) {
     so.client.source_address = o.source;
     net::CoaSender sender(pool, dict, so);
 
-    std::vector<OpenSession> sessions;
+    std::vector<store::OpenSession> sessions;
     {
         auto lease = pool.acquire();
-        sessions = findOpenSessions(*lease, o);
+        sessions = store::findOpenSessions(
+            *lease, store::OpenSessionFilter{o.user, o.session, o.nas, std::nullopt});
     }
     if (sessions.empty()) {
         std::cerr << "error: no open session"
@@ -175,7 +120,7 @@ int run(const SessionOptions& o, net::CoaKind kind) {
         in.username = s.username;
         in.acct_session_id = s.acct_session_id;
         in.kind = std::string(net::coaKindName(kind));
-        in.attributes = identify(s);
+        in.attributes = store::identifySession(s);
         for (const auto& a : extra)
             in.attributes.push_back(a);
         in.reason = o.reason;

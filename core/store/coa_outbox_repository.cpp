@@ -139,25 +139,31 @@ std::chrono::seconds outboxRetryDelay(const CoaOutboxPolicy& policy, int attempt
     return std::min(d, policy.max_retry);
 }
 
-Expected<int64_t, StoreError> enqueueCoa(pqxx::connection& conn, const CoaEnqueue& in) {
+Expected<int64_t, StoreError> enqueueCoa(pqxx::work& txn, const CoaEnqueue& in) {
     if (in.kind != "coa" && in.kind != "disconnect")
         return invalid("kind", "must be coa or disconnect, not '" + in.kind + "'");
     if (in.reason.empty())
         return invalid("reason", "must not be empty");
     if (in.lifetime.count() <= 0)
         return invalid("lifetime", "must be positive");
+    auto r = txn.exec(
+        "INSERT INTO coa_requests (nas_id, subscriber_id, username, acct_session_id, kind,"
+        " attributes, reason, deadline) VALUES (" +
+        std::to_string(in.nas_id) + ", " +
+        (in.subscriber_id ? std::to_string(*in.subscriber_id) : std::string("NULL")) + ", " +
+        txn.quote(in.username) + ", " + txn.quote(in.acct_session_id) + ", " + txn.quote(in.kind) +
+        ", " + txn.quote(attributesJson(in.attributes)) + "::jsonb, " + txn.quote(in.reason) +
+        ", now() + " + seconds(in.lifetime) + ") RETURNING id");
+    return r[0][0].as<int64_t>();
+}
+
+Expected<int64_t, StoreError> enqueueCoa(pqxx::connection& conn, const CoaEnqueue& in) {
     try {
         pqxx::work txn(conn);
-        auto r = txn.exec(
-            "INSERT INTO coa_requests (nas_id, subscriber_id, username, acct_session_id, kind,"
-            " attributes, reason, deadline) VALUES (" +
-            std::to_string(in.nas_id) + ", " +
-            (in.subscriber_id ? std::to_string(*in.subscriber_id) : std::string("NULL")) + ", " +
-            txn.quote(in.username) + ", " + txn.quote(in.acct_session_id) + ", " +
-            txn.quote(in.kind) + ", " + txn.quote(attributesJson(in.attributes)) + "::jsonb, " +
-            txn.quote(in.reason) + ", now() + " + seconds(in.lifetime) + ") RETURNING id");
-        txn.commit();
-        return r[0][0].as<int64_t>();
+        auto id = enqueueCoa(txn, in);
+        if (id)
+            txn.commit();
+        return id;
     } catch (const pqxx::foreign_key_violation& e) {
         std::string what = e.what();
         if (what.find("nas_id") != std::string::npos)

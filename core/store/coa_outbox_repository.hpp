@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <pqxx/connection>
+#include <pqxx/transaction>
 
 #include "core/store/error.hpp"
 #include "core/util/expected.hpp"
@@ -61,6 +62,8 @@ struct ClaimedCoa {
 };
 
 Expected<int64_t, StoreError> enqueueCoa(pqxx::connection& conn, const CoaEnqueue& in);
+/// The same inside the caller's transaction (committed with it; a database error throws).
+Expected<int64_t, StoreError> enqueueCoa(pqxx::work& txn, const CoaEnqueue& in);
 
 /// Claims up to `limit` due rows (pending, or sending with an expired lease), oldest first:
 /// status 'sending', attempts + 1, lease until now + policy.lease. Rows whose deadline has
