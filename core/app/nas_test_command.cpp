@@ -14,13 +14,14 @@
 #include <pqxx/pqxx>
 #include <string>
 
+#include "core/app/cli_errors.hpp"
 #include "core/app/commands.hpp"
 #include "core/app/config.hpp"
 #include "core/crypto/secret_box.hpp"
 #include "core/jobs/nas_probe.hpp"
 #include "core/jobs/nas_target.hpp"
-#include "core/jobs/one_line.hpp"
 #include "core/radius/dictionary.hpp"
+#include "core/util/one_line.hpp"
 
 namespace gatehouse::app {
 namespace {
@@ -38,11 +39,6 @@ struct NasTestOptions {
     int api_timeout_ms = 5000;
     bool allow_anonymous_dh = false;
 };
-
-[[noreturn]] void fail(const std::string& message) {
-    std::cerr << "error: " << message << "\n";
-    throw CLI::RuntimeError(1);
-}
 
 // Where the RADIUS probe goes: --server, else this host's server (--port, else the config
 // file's bind and auth_port, else 127.0.0.1:1812).
@@ -95,7 +91,7 @@ int run(const NasTestOptions& o) {
         nas = jobs::loadNasTarget(conn, o.nas);
     } catch (const std::exception& e) {
         fail("cannot read the NAS from PostgreSQL (set GATEHOUSE_DB or --db): " +
-             jobs::oneLine(e.what()));
+             oneLine(e.what()));
     }
     if (!nas)
         fail("no NAS named '" + o.nas + "' (gatehouse nas list)");

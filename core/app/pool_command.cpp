@@ -11,6 +11,7 @@
 #include <pqxx/pqxx>
 #include <string>
 
+#include "core/app/cli_errors.hpp"
 #include "core/app/commands.hpp"
 #include "core/store/ipam_repository.hpp"
 
@@ -34,18 +35,11 @@ int refused(const store::StoreError& e) {
 }
 
 // One boundary: a connection failure or any libpqxx exception becomes one line and exit 1.
-int guarded(const std::function<int()>& body) {
+int guardedCode(const std::function<int()>& body) {
     try {
         return body();
-    } catch (const pqxx::broken_connection& e) {
-        std::string msg = e.what();
-        while (!msg.empty() && msg.back() == '\n')
-            msg.pop_back();
-        std::cerr << "error: cannot connect to PostgreSQL (set GATEHOUSE_DB or --db): " << msg
-                  << "\n";
-        return 1;
     } catch (const std::exception& e) {
-        std::cerr << "error: " << store::describe(store::fromException(e)) << "\n";
+        std::cerr << "error: " << describeFailure(e) << "\n";
         return 1;
     }
 }
@@ -144,7 +138,7 @@ void addPoolCommand(CLI::App& app) {
         auto o = std::make_shared<PoolOptions>();
         auto* cmd = pool->add_subcommand(name, help);
         addDb(cmd, *o);
-        cmd->callback([o, run] { throw CLI::RuntimeError(guarded([&] { return run(*o); })); });
+        cmd->callback([o, run] { throw CLI::RuntimeError(guardedCode([&] { return run(*o); })); });
         return std::make_pair(cmd, o);
     };
 

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/app/cli_errors.hpp"
 #include "core/app/commands.hpp"
 #include "core/net/coa_client.hpp"
 #include "core/net/coa_sender.hpp"
@@ -33,11 +34,6 @@ struct SessionOptions {
     int lifetime_s = 300;
     std::string source;
 };
-
-[[noreturn]] void fail(const std::string& message) {
-    std::cerr << "error: " << message << "\n";
-    throw CLI::RuntimeError(1);
-}
 
 // "Name=Value" (spaces around '=' allowed, as radclient writes "Name = Value").
 std::pair<std::string, std::string> parseAttr(const std::string& text) {
@@ -175,18 +171,7 @@ void addOptions(CLI::App* cmd, SessionOptions& o, bool with_attrs) {
 
 void guardedRun(const SessionOptions& o, net::CoaKind kind) {
     int rc = 1;
-    try {
-        rc = run(o, kind);
-    } catch (const CLI::Error&) {
-        throw;
-    } catch (const pqxx::broken_connection& e) {
-        std::string msg = e.what();
-        while (!msg.empty() && msg.back() == '\n')
-            msg.pop_back();
-        fail("cannot connect to PostgreSQL (set GATEHOUSE_DB or --db): " + msg);
-    } catch (const std::exception& e) {
-        fail(store::describe(store::fromException(e)));
-    }
+    guarded([&] { rc = run(o, kind); });
     if (rc != 0)
         throw CLI::RuntimeError(rc);
 }

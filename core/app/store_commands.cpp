@@ -10,6 +10,7 @@
 #include <pqxx/connection>
 #include <string>
 
+#include "core/app/cli_errors.hpp"
 #include "core/app/commands.hpp"
 #include "core/crypto/secret_box.hpp"
 #include "core/store/csv_import.hpp"
@@ -35,27 +36,6 @@ void addConnectionOptions(CLI::App* cmd, StoreOptions& o, bool with_key) {
                         "key for passwords at rest, created 0600 on first use "
                         "(default: $GATEHOUSE_KEY_FILE or var/gatehouse.key)")
             ->envname("GATEHOUSE_KEY_FILE");
-}
-
-[[noreturn]] void fail(const std::string& message) {
-    std::cerr << "error: " << message << "\n";
-    throw CLI::RuntimeError(1);
-}
-
-// One boundary for every command: libpqxx and OpenSSL failures become one line on stderr.
-void guarded(const std::function<void()>& body) {
-    try {
-        body();
-    } catch (const CLI::Error&) {
-        throw;
-    } catch (const pqxx::broken_connection& e) {
-        std::string msg = e.what();
-        while (!msg.empty() && msg.back() == '\n')
-            msg.pop_back();
-        fail("cannot connect to PostgreSQL (set GATEHOUSE_DB or --db): " + msg);
-    } catch (const std::exception& e) {
-        fail(store::describe(store::fromException(e)));
-    }
 }
 
 pqxx::connection connect(const StoreOptions& o) {

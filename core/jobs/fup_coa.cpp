@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <pqxx/pqxx>
 
-#include "core/jobs/one_line.hpp"
+#include "core/util/one_line.hpp"
 #include "core/policy/worker_policy.hpp"
 #include "core/radius/dictionary.hpp"
 #include "core/radius/value.hpp"

@@ -10,7 +10,7 @@
 #include <exception>
 #include <pqxx/pqxx>
 
-#include "core/jobs/one_line.hpp"
+#include "core/util/one_line.hpp"
 
 namespace gatehouse::jobs {
 namespace {

@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <exception>
 
-#include "core/jobs/one_line.hpp"
+#include "core/util/one_line.hpp"
 
 namespace gatehouse::jobs {
 

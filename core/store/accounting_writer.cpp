@@ -9,6 +9,7 @@
 #include "core/store/accounting_repository.hpp"
 #include "core/store/pg_pool.hpp"
 #include "core/store/spool.hpp"
+#include "core/util/one_line.hpp"
 
 namespace gatehouse::store {
 
@@ -22,22 +23,6 @@ int64_t steadyMs() {
 int64_t unixNow() {
     using namespace std::chrono;
     return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
-}
-
-/// libpq messages span lines; a log line must not.
-std::string oneLine(std::string_view text) {
-    std::string out;
-    for (char c : text) {
-        if (c == '\n' || c == '\t' || c == '\r') {
-            if (!out.empty() && out.back() != ' ')
-                out.push_back(' ');
-        } else {
-            out.push_back(c);
-        }
-    }
-    while (!out.empty() && out.back() == ' ')
-        out.pop_back();
-    return out;
 }
 
 /// A bounded connect (else a dead host holds the writer for the kernel's SYN timeout). libpq

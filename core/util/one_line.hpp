@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-namespace gatehouse::jobs {
+namespace gatehouse {
 
 inline std::string oneLine(std::string_view text) {
     std::string out;
@@ -21,4 +21,4 @@ inline std::string oneLine(std::string_view text) {
     return out;
 }
 
-}  // namespace gatehouse::jobs
+}  // namespace gatehouse
