@@ -173,7 +173,8 @@ std::string renderMetrics(const MetricsSnapshot& m) {
               "Duplicate requests answered from the reply cache (RFC 5080 2.2.2).",
               c.duplicatesResent());
     w.counter("gatehouse_ip_rule_not_implemented_total",
-              "Accepts sent without an address because the IP rule needs IPAM.",
+              "Accepts sent without an address: the policy named a pool and there is no "
+              "database (--seed), so no IPAM.",
               c.ipRulesNotImplemented());
 
     w.gauge("gatehouse_workers", "RADIUS worker threads.", m.workers);
