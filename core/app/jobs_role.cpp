@@ -11,8 +11,11 @@
 
 #include "core/app/config.hpp"
 #include "core/crypto/secret_box.hpp"
+#include "core/jobs/coa_fallback.hpp"
+#include "core/jobs/coa_verify.hpp"
 #include "core/jobs/fup_coa.hpp"
 #include "core/jobs/leader.hpp"
+#include "core/jobs/mikrotik_sync.hpp"
 #include "core/jobs/nas_health.hpp"
 #include "core/jobs/scheduler.hpp"
 #include "core/net/coa_sender.hpp"
@@ -41,6 +44,19 @@ class RunningJobs : public JobsRole {
             fup_coa_ = std::make_unique<jobs::FupCoaJob>(std::move(fo), *box);
             scheduler_.add(fup_coa_->job());
         }
+        // A Disconnect a MikroTik did not carry out is removed over its API; acked rows are
+        // checked again (docs/coa.md "Fallback", "Verification").
+        {
+            jobs::CoaFallbackOptions fo;
+            fo.conninfo = config.db;
+            fo.log = logLine;
+            coa_fallback_ = std::make_unique<jobs::MikrotikDisconnectFallback>(std::move(fo), box);
+            jobs::CoaVerifyOptions vo;
+            vo.conninfo = config.db;
+            vo.log = logLine;
+            coa_verify_ = std::make_unique<jobs::CoaVerifier>(std::move(vo), box);
+            scheduler_.add(coa_verify_->job());
+        }
         // The outbox is sent (docs/coa.md): every 5 s what is due.
         jobs::Job send;
         send.name = "coa_send";
@@ -48,8 +64,10 @@ class RunningJobs : public JobsRole {
         send.run = [this](const jobs::JobContext&) {
             if (!coa_pool_) {
                 coa_pool_ = std::make_unique<store::PgPool>(conninfo_, 1);
-                coa_sender_ =
-                    std::make_unique<net::CoaSender>(*coa_pool_, radius::Dictionary::builtin());
+                net::CoaSenderOptions so;
+                so.fallback = coa_fallback_->hook();
+                coa_sender_ = std::make_unique<net::CoaSender>(
+                    *coa_pool_, radius::Dictionary::builtin(), std::move(so));
             }
             auto pass = coa_sender_->runOnce();
             if (!pass)
@@ -72,6 +90,15 @@ class RunningJobs : public JobsRole {
                                     c.reason));
         };
         scheduler_.add(std::move(sync));
+        // Pools and /ppp/active from MikroTik NAS, every interim interval (docs/ipam.md "Pools
+        // from MikroTik"): closes sessions the router no longer has.
+        {
+            jobs::MikrotikSyncOptions mo;
+            mo.conninfo = config.db;
+            mo.log = logLine;
+            mikrotik_sync_ = std::make_unique<jobs::MikrotikSyncJob>(std::move(mo), box);
+            scheduler_.add(mikrotik_sync_->job());
+        }
         if (config.nas_health_seconds > 0) {
             jobs::NasHealthOptions o;
             o.conninfo = config.db;
@@ -105,7 +132,10 @@ class RunningJobs : public JobsRole {
     std::unique_ptr<jobs::FupCoaJob> fup_coa_;
     std::unique_ptr<store::PgPool> coa_pool_;  // made on the first run (the database may be down)
     std::unique_ptr<net::CoaSender> coa_sender_;
+    std::unique_ptr<jobs::MikrotikDisconnectFallback> coa_fallback_;
+    std::unique_ptr<jobs::CoaVerifier> coa_verify_;
     std::unique_ptr<jobs::NasHealthPoller> health_;
+    std::unique_ptr<jobs::MikrotikSyncJob> mikrotik_sync_;
     std::unique_ptr<jobs::Leader> leader_;
 };
 

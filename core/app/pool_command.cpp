@@ -1,8 +1,9 @@
-// `gatehouse pool add|list|show|delete|sync`: the Gatehouse-managed IP pools (docs/ipam.md).
+// `gatehouse pool add|list|show|delete|sync|import`: the Gatehouse-managed IP pools (docs/ipam.md).
 // Exit 0: done; 2: refused because of the input or the pool's state (the message names the
 // field); 1: PostgreSQL could not be reached or failed.
 #include <fmt/core.h>
 
+#include <sys/stat.h>
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <functional>
@@ -13,6 +14,9 @@
 
 #include "core/app/cli_errors.hpp"
 #include "core/app/commands.hpp"
+#include "core/crypto/secret_box.hpp"
+#include "core/jobs/mikrotik_sync.hpp"
+#include "core/jobs/nas_target.hpp"
 #include "core/store/ipam_repository.hpp"
 
 namespace gatehouse::app {
@@ -22,6 +26,9 @@ struct PoolOptions {
     std::string db;
     store::PoolInput in;
     int grace_minutes = 10;
+    std::string key_file = "var/gatehouse.key";  // import: opens the NAS API password
+    int grace_seconds = 120;                     // import: reconcile grace
+    int api_timeout_ms = 5000;
 };
 
 void addDb(CLI::App* cmd, PoolOptions& o) {
@@ -129,6 +136,50 @@ int runSync(const PoolOptions& o) {
     return 0;
 }
 
+// Pools and /ppp/active of one MikroTik NAS, once (what the mikrotik_sync job does).
+int runImport(const PoolOptions& o) {
+    if (o.grace_seconds < 0 || o.api_timeout_ms < 1) {
+        std::cerr << "error: --grace-seconds must be >= 0 and --api-timeout-ms positive\n";
+        return 2;
+    }
+    pqxx::connection conn(o.db);
+    auto nas = jobs::loadNasTarget(conn, o.in.nas);
+    if (!nas) {
+        std::cerr << "error: nas: no NAS '" << o.in.nas << "'\n";
+        return 2;
+    }
+    if (!nas->hasApi()) {
+        std::cerr << "error: nas: '" << nas->name << "' has no API credentials\n";
+        return 2;
+    }
+    struct stat st {};
+    if (::stat(o.key_file.c_str(), &st) != 0) {
+        std::cerr << "error: key file " << o.key_file << " does not exist (--key-file)\n";
+        return 2;
+    }
+    auto box = crypto::SecretBox::loadOrCreate(o.key_file);
+    if (!box) {
+        std::cerr << "error: key_file: " << box.error() << "\n";
+        return 2;
+    }
+    std::string error;
+    if (!jobs::openApiPassword(*box, *nas, error)) {
+        std::cerr << "error: " << error << "\n";
+        return 2;
+    }
+    jobs::ApiCheckOptions api;
+    api.timeout_ms = o.api_timeout_ms;
+    auto changes = jobs::syncNas(conn, *nas, api, std::chrono::seconds(o.grace_seconds));
+    if (!changes) {
+        std::cerr << "error: " << changes.error() << "\n";
+        return 1;
+    }
+    for (const auto& c : *changes)
+        fmt::print("{:<12} {:<16} {}\n", jobs::toString(c.kind), c.subject, c.reason);
+    fmt::print("{} change(s)\n", changes->size());
+    return 0;
+}
+
 }  // namespace
 
 void addPoolCommand(CLI::App& app) {
@@ -167,6 +218,24 @@ void addPoolCommand(CLI::App& app) {
         ->add_option("--grace", sync_o->grace_minutes,
                      "free a claim without a session only after this many minutes")
         ->default_str("10");
+
+    auto [import_cmd, import_o] = command(
+        "import", "Import a MikroTik NAS's /ip/pool and reconcile with its /ppp/active", runImport);
+    import_cmd->add_option("--nas", import_o->in.nas, "the NAS (name or IP)")->required();
+    import_cmd
+        ->add_option("--key-file", import_o->key_file,
+                     "key the API passwords are sealed with (default: $GATEHOUSE_KEY_FILE or "
+                     "var/gatehouse.key)")
+        ->envname("GATEHOUSE_KEY_FILE");
+    import_cmd
+        ->add_option("--grace-seconds", import_o->grace_seconds,
+                     "close an open session the router does not list only when it started "
+                     "longer ago than this")
+        ->default_str("120");
+    import_cmd
+        ->add_option("--api-timeout-ms", import_o->api_timeout_ms,
+                     "RouterOS API timeout (login, then each command)")
+        ->default_str("5000");
 }
 
 }  // namespace gatehouse::app

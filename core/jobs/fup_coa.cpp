@@ -7,13 +7,13 @@
 #include <cstdio>
 #include <pqxx/pqxx>
 
-#include "core/util/one_line.hpp"
 #include "core/policy/worker_policy.hpp"
 #include "core/radius/dictionary.hpp"
 #include "core/radius/value.hpp"
 #include "core/store/coa_outbox_repository.hpp"
 #include "core/store/open_sessions.hpp"
 #include "core/store/snapshot_loader.hpp"
+#include "core/util/one_line.hpp"
 
 namespace gatehouse::jobs {
 

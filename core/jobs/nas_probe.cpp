@@ -2,10 +2,12 @@
 
 #include <arpa/inet.h>
 #include <fmt/core.h>
+
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <cctype>
 
 #include <algorithm>
 #include <array>
@@ -212,8 +214,17 @@ ProbeResult probeRadius(const NasTarget& nas, const RadiusProbeOptions& options,
     return result(ProbeResult::kFail, start, detail);
 }
 
-Expected<ApiStatus, std::string> readApiStatus(const NasTarget& nas,
-                                               const ApiCheckOptions& options) {
+std::string mikrotikSessionKey(std::string_view id) {
+    if (id.size() > 2 && id[0] == '0' && (id[1] == 'x' || id[1] == 'X'))
+        id.remove_prefix(2);
+    std::string out;
+    for (char c : id)
+        out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+Expected<void, std::string> connectApi(const NasTarget& nas, const ApiCheckOptions& options,
+                                       net::RouterOsClient& client) {
     if (!nas.api_password)
         return unexpected(std::string("the API password is not open"));
     net::RosConnectOptions o;
@@ -224,10 +235,19 @@ Expected<ApiStatus, std::string> readApiStatus(const NasTarget& nas,
     o.password = *nas.api_password;
     o.timeout_ms = options.timeout_ms;
     o.tls_options = options.tls;
-    net::RouterOsClient client;
-    const std::string where = fmt::format("{}:{}{}", o.host, o.port, o.tls ? " (TLS)" : "");
     if (auto c = client.connect(o); !c)
-        return unexpected(fmt::format("{}: {}", where, c.error().text()));
+        return unexpected(
+            fmt::format("{}:{}{}: {}", o.host, o.port, o.tls ? " (TLS)" : "", c.error().text()));
+    return {};
+}
+
+Expected<ApiStatus, std::string> readApiStatus(const NasTarget& nas,
+                                               const ApiCheckOptions& options) {
+    net::RouterOsClient client;
+    if (auto c = connectApi(nas, options, client); !c)
+        return unexpected(c.error());
+    const std::string where =
+        fmt::format("{}:{}{}", nas.ip, nas.apiPort(), nas.api_use_ssl ? " (TLS)" : "");
     ApiStatus status;
     status.tls_cipher = client.tlsCipher();
     auto identity = client.identity();

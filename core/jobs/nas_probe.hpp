@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "core/jobs/nas_target.hpp"
 #include "core/net/routeros_client.hpp"
@@ -52,6 +53,16 @@ struct ApiStatus {
     std::string identity, version, uptime, board_name;
     std::string tls_cipher;  // "" on plain TCP
 };
+
+/// Logs in (TLS on api_ssl_port when api_use_ssl) with the opened nas.api_password. The error
+/// is one line naming the address ("127.0.0.1:8728: login failed: ..."). Shared by the health
+/// check and the MikroTik pool sync (core/jobs/mikrotik_sync.hpp).
+Expected<void, std::string> connectApi(const NasTarget& nas, const ApiCheckOptions& options,
+                                       net::RouterOsClient& client);
+
+/// A MikroTik session id as /ppp/active shows it ("0x81000001") and as the Acct-Session-Id
+/// the router sent ("81000001") in one form: without "0x", lower case.
+std::string mikrotikSessionKey(std::string_view id);
 
 /// Logs in (TLS on api_ssl_port when api_use_ssl) and reads /system/identity and
 /// /system/resource. Needs nas.api_password (openApiPassword()). The error is one line.

@@ -1,5 +1,7 @@
 #include "core/net/coa_sender.hpp"
 
+#include "core/store/coa_verify_repository.hpp"
+
 #include <thread>
 #include <vector>
 
@@ -20,11 +22,32 @@ Expected<CoaOutcome, store::StoreError> CoaSender::process(const store::ClaimedC
     // No database connection is held while waiting on the NAS.
     CoaOutcome outcome = client_.send(target, kind, attrs);
 
-    auto lease = pool_.acquire();
-    Expected<bool, store::StoreError> recorded = false;
     std::optional<uint32_t> cause;
     if (outcome.error_cause != 0)
         cause = outcome.error_cause;
+
+    // A Disconnect the NAS did not confirm may still be carried out another way (MikroTik:
+    // /ppp/active/remove). A CoA is not: removing the session is not what was asked.
+    CoaFallbackResult fallback;
+    if (options_.fallback && kind == CoaKind::kDisconnect &&
+        (outcome.result == CoaResult::kTimeout || outcome.result == CoaResult::kNak))
+        fallback = options_.fallback(row, outcome);
+
+    auto lease = pool_.acquire();
+    Expected<bool, store::StoreError> recorded = false;
+    if (fallback.kind == CoaFallbackResult::kEnded) {
+        recorded =
+            store::recordCoaDoneViaApi(*lease, row, cause, describe(outcome), fallback.detail);
+        if (!recorded)
+            return unexpected(recorded.error());
+        if (*recorded) {
+            ++stats.acked;
+            ++stats.via_api;
+        } else {
+            ++stats.lost;
+        }
+        return outcome;
+    }
     switch (outcome.result) {
         case CoaResult::kAck:
             recorded = store::recordCoaAck(*lease, row, cause);
@@ -52,6 +75,11 @@ Expected<CoaOutcome, store::StoreError> CoaSender::process(const store::ClaimedC
         return unexpected(recorded.error());
     if (!*recorded)
         ++stats.lost;
+    else if (fallback.kind == CoaFallbackResult::kFailed) {
+        auto noted = store::noteCoaFallback(*lease, row.id, fallback.detail);
+        if (!noted)
+            return unexpected(noted.error());
+    }
     return outcome;
 }
 
@@ -59,8 +87,9 @@ size_t CoaSender::claimLimit() const {
     // Rows are sent one after another, so the last row of a pass is sent up to
     // (batch - 1) * maxSendDuration after the claim: never claim more than the lease covers,
     // or another sender could take over a row this one is about to send.
-    const auto per_row =
-        std::max(maxSendDuration(options_.client.retry), std::chrono::milliseconds(1));
+    auto per_row = std::max(maxSendDuration(options_.client.retry), std::chrono::milliseconds(1));
+    if (options_.fallback)
+        per_row += options_.fallback_max;
     const auto lease = std::chrono::duration_cast<std::chrono::milliseconds>(options_.outbox.lease);
     const size_t fits = static_cast<size_t>(lease / per_row);
     return std::max<size_t>(1, std::min(options_.batch, fits));

@@ -305,7 +305,10 @@ Expected<std::vector<CoaNasHealth>, StoreError> coaHealthByNas(pqxx::connection&
             " count(c.id) FILTER (WHERE c.status = 'failed'),"
             " count(c.id) FILTER (WHERE c.status = 'expired'),"
             " extract(epoch FROM max(c.done_at) FILTER (WHERE c.status = 'acked'))::bigint,"
-            " extract(epoch FROM lf.done_at)::bigint, COALESCE(lf.what, '')"
+            " extract(epoch FROM lf.done_at)::bigint, COALESCE(lf.what, ''),"
+            " count(c.id) FILTER (WHERE c.status = 'acked' AND c.done_via = 'api'),"
+            " count(c.id) FILTER (WHERE c.verify_result = 'verified'),"
+            " count(c.id) FILTER (WHERE c.verify_result = 'unverified')"
             " FROM nas_devices n"
             " LEFT JOIN coa_requests c ON c.nas_id = n.id"
             "  AND c.created_at > now() - interval '24 hours'"
@@ -330,6 +333,9 @@ Expected<std::vector<CoaNasHealth>, StoreError> coaHealthByNas(pqxx::connection&
             h.last_ack_at = optionalInt(row[8]);
             h.last_failure_at = optionalInt(row[9]);
             h.last_failure = row[10].as<std::string>();
+            h.acked_via_api = row[11].as<int64_t>();
+            h.verified = row[12].as<int64_t>();
+            h.unverified = row[13].as<int64_t>();
             out.push_back(std::move(h));
         }
         return out;

@@ -116,6 +116,11 @@ struct CoaNasHealth {
     int64_t naked = 0;
     int64_t failed = 0;
     int64_t expired = 0;
+    // Of the acked (migration 007, docs/coa.md "Verification"): ended by the API fallback,
+    // and the coa_verify job's verdicts so far.
+    int64_t acked_via_api = 0;
+    int64_t verified = 0;
+    int64_t unverified = 0;
     std::optional<int64_t> last_ack_at;      // epoch seconds
     std::optional<int64_t> last_failure_at;  // naked, failed or expired
     std::string last_failure;                // "nak 503", or last_error
