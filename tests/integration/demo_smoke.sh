@@ -30,6 +30,9 @@ GH_NO_REDIS=1 "$SOURCE_DIR/scripts/dev-services" start >/dev/null
 eval "$(GH_NO_REDIS=1 "$SOURCE_DIR/scripts/dev-services" env)"
 LIST=$("$GATEHOUSE" subscriber list)
 COUNT=$(echo "$LIST" | grep -c '^[0-9]')
-[ "$COUNT" = 55 ] || { echo "FAIL expected 55 subscribers, got $COUNT"; echo "$LIST"; exit 1; }
+[ "$COUNT" = 56 ] || { echo "FAIL expected 56 subscribers, got $COUNT"; echo "$LIST"; exit 1; }
 echo "$LIST" | grep -q 'dave .* no$' || { echo "FAIL dave is not disabled"; echo "$LIST"; exit 1; }
-echo "ok   55 subscribers (5 demo + 50 bench), dave disabled"
+echo "ok   56 subscribers (6 demo + 50 bench), dave disabled"
+POOLS=$("$GATEHOUSE" pool list)
+echo "$POOLS" | grep -q 'office' || { echo "FAIL no pool office"; echo "$POOLS"; exit 1; }
+echo "ok   pool office"
