@@ -1,7 +1,7 @@
 #pragma once
 // A blocking MikroTik RouterOS API client (TCP 8728, TLS 8729) for the jobs role and the CLI:
 // pool import, /ppp/active sync, NAS health. Never used on the RADIUS hot path.
-// Protocol: /work/shared/reference/routeros-api.md; design notes: docs/routeros-api.md.
+// Protocol: the shared reference routeros-api.md; design notes: docs/routeros-api.md.
 #include <cstdint>
 #include <map>
 #include <memory>

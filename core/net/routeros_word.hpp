@@ -1,6 +1,6 @@
 #pragma once
 // MikroTik RouterOS API words and sentences (docs/routeros-api.md,
-// /work/shared/reference/routeros-api.md §2). Pure: no I/O, no logging, never throws.
+// the shared reference routeros-api.md §2). Pure: no I/O, no logging, never throws.
 #include <cstddef>
 #include <cstdint>
 #include <optional>

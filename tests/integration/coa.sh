@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # CoA / Disconnect (RFC 5176) end to end: `gatehouse session disconnect|coa` against
 #   - FreeRADIUS 3.2 playing the NAS on 127.0.0.1 (a private raddb copy with a `coa` listener,
-#     /work/shared/reference/real-clients.md §0/§3): it verifies our Request Authenticator and
+#     the shared reference real-clients.md §0/§3): it verifies our Request Authenticator and
 #     Message-Authenticator (a wrong one is dropped, which would show here as a timeout), ACKs
 #     every user but "nosuch", which it NAKs with Error-Cause 503, and logs what it received;
 #   - a NAS that never answers: a UDP socket on 127.0.0.2 that reads and drops (the retries

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """A MikroTik RouterOS API responder for tests (no RouterOS runs here).
 
-Written from /work/shared/reference/routeros-api.md only; it deliberately shares no code with
-core/nas/routeros_word.cpp so that a misreading of the protocol cannot hide in both.
+Written from the shared protocol reference routeros-api.md only; it deliberately shares no code with
+core/net/routeros_word.cpp so that a misreading of the protocol cannot hide in both.
 
     routeros_responder.py --seed state.json [--port 0] [--tls-cert C --tls-key K | --tls-adh DH]
                           [--legacy-login] [--drop-mid-sentence] [--trap-on CMD] [--fatal-on-login]
