@@ -28,6 +28,7 @@
 #include "core/radius/dictionary.hpp"
 #include "core/store/coa_verify_repository.hpp"
 #include "core/store/pg_pool.hpp"
+#include "tests/integration/process.hpp"
 #include "tests/unit/store/pg_fixture.hpp"
 
 namespace gatehouse::jobs {
@@ -37,58 +38,9 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 // routeros_responder.py with the shared seed (alice *80000001 0x81000001 10.0.0.5, bob,
-// carol); its port from the "READY <port>" line. SIGTERM and reaped on destruction.
-class Responder {
-  public:
-    explicit Responder(const fs::path& err_file) {
-        int out[2];
-        if (pipe(out) != 0)
-            return;
-        pid_ = fork();
-        if (pid_ == 0) {
-            dup2(out[1], 1);
-            const int err = ::open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-            if (err >= 0)
-                dup2(err, 2);
-            ::close(out[0]);
-            const std::string script =
-                std::string(GH_SOURCE_DIR) + "/tests/nas/routeros_responder.py";
-            const std::string seed = std::string(GH_SOURCE_DIR) + "/tests/nas/seed.json";
-            execlp("python3", "python3", script.c_str(), "--seed", seed.c_str(),
-                   static_cast<char*>(nullptr));
-            _exit(127);
-        }
-        ::close(out[1]);
-        std::string text;
-        const auto deadline = std::chrono::steady_clock::now() + 30s;
-        while (std::chrono::steady_clock::now() < deadline &&
-               text.find('\n') == std::string::npos) {
-            pollfd pfd{out[0], POLLIN, 0};
-            if (poll(&pfd, 1, 200) <= 0)
-                continue;
-            char c[128];
-            const ssize_t n = read(out[0], c, sizeof(c));
-            if (n <= 0)
-                break;
-            text.append(c, static_cast<size_t>(n));
-        }
-        ::close(out[0]);
-        if (text.rfind("READY ", 0) == 0)
-            port_ = static_cast<uint16_t>(std::atoi(text.c_str() + 6));
-    }
-    ~Responder() {
-        if (pid_ > 0) {
-            kill(pid_, SIGTERM);
-            waitpid(pid_, nullptr, 0);
-        }
-    }
-    Responder(const Responder&) = delete;
-    Responder& operator=(const Responder&) = delete;
-    uint16_t port() const { return port_; }
-
-  private:
-    pid_t pid_ = -1;
-    uint16_t port_ = 0;
+// carol), its stderr to `err_file`.
+struct Responder : gatehouse::testing::RouterOsResponder {
+    explicit Responder(const fs::path& err_file) : RouterOsResponder({}, "", err_file.string()) {}
 };
 
 // A CoA port that takes every datagram and never answers.

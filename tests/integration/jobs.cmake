@@ -27,7 +27,8 @@ endif()
 
 # The MikroTik API fallback for Disconnect and the coa_verify job (docs/coa.md) against
 # tests/nas/routeros_responder.py and a CoA port that never answers; the ctest PostgreSQL.
-add_executable(gh_integration_coa_fallback ${CMAKE_CURRENT_LIST_DIR}/coa_fallback_test.cpp)
+add_executable(gh_integration_coa_fallback ${CMAKE_CURRENT_LIST_DIR}/process.cpp
+                                           ${CMAKE_CURRENT_LIST_DIR}/coa_fallback_test.cpp)
 target_link_libraries(gh_integration_coa_fallback PRIVATE gh_jobs GTest::gtest GTest::gtest_main)
 target_compile_definitions(gh_integration_coa_fallback PRIVATE
   GH_SOURCE_DIR="${PROJECT_SOURCE_DIR}" GH_BINARY_DIR="${PROJECT_BINARY_DIR}")

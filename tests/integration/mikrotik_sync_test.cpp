@@ -34,58 +34,10 @@ using Pool = net::RouterOsClient::Pool;
 using Session = net::RouterOsClient::ActiveSession;
 const std::string kSourceDir = GH_SOURCE_DIR;
 
-// The responder, up to its "READY <port>" line; SIGTERM and reaped on destruction.
-class Responder {
-  public:
-    Responder(const fs::path& seed, const fs::path& log) {
-        int out[2];
-        if (pipe(out) != 0)
-            return;
-        pid_ = fork();
-        if (pid_ == 0) {
-            dup2(out[1], 1);
-            const int err = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-            if (err >= 0)
-                dup2(err, 2);
-            ::close(out[0]);
-            const std::string script = kSourceDir + "/tests/nas/routeros_responder.py";
-            execlp("python3", "python3", script.c_str(), "--seed", seed.c_str(), "--port", "0",
-                   static_cast<char*>(nullptr));
-            _exit(127);
-        }
-        ::close(out[1]);
-        std::string text;
-        const auto deadline = std::chrono::steady_clock::now() + 30s;
-        while (std::chrono::steady_clock::now() < deadline) {
-            const size_t at = text.find("READY ");
-            if (at != std::string::npos && text.find('\n', at) != std::string::npos) {
-                port_ = static_cast<uint16_t>(std::atoi(text.c_str() + at + 6));
-                break;
-            }
-            pollfd pfd{out[0], POLLIN, 0};
-            if (poll(&pfd, 1, 200) <= 0)
-                continue;
-            char c[256];
-            const ssize_t n = read(out[0], c, sizeof(c));
-            if (n <= 0)
-                break;
-            text.append(c, static_cast<size_t>(n));
-        }
-        ::close(out[0]);
-    }
-    ~Responder() {
-        if (pid_ > 0) {
-            kill(pid_, SIGTERM);
-            waitpid(pid_, nullptr, 0);
-        }
-    }
-    Responder(const Responder&) = delete;
-    Responder& operator=(const Responder&) = delete;
-    uint16_t port() const { return port_; }
-
-  private:
-    pid_t pid_ = -1;
-    uint16_t port_ = 0;
+// The responder on `seed`, its stderr to `log`.
+struct Responder : gatehouse::testing::RouterOsResponder {
+    Responder(const fs::path& seed, const fs::path& log)
+        : RouterOsResponder({"--port", "0"}, seed.string(), log.string()) {}
 };
 
 Session session(std::string name, std::string address, std::string session_id = "") {

@@ -42,82 +42,13 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 const std::string kSourceDir = GH_SOURCE_DIR;
 
-// A child process whose stdout we read up to its first line matching `ready`, and whose
-// stderr goes to a file. SIGTERM and reaped on destruction.
-class Child {
-  public:
-    Child(std::vector<std::string> argv, const std::string& ready, const fs::path& err_file) {
-        int out[2];
-        if (pipe(out) != 0)
-            return;
-        pid_ = fork();
-        if (pid_ == 0) {
-            dup2(out[1], 1);
-            const int err = ::open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-            if (err >= 0)
-                dup2(err, 2);
-            ::close(out[0]);
-            std::vector<char*> args;
-            for (auto& a : argv)
-                args.push_back(a.data());
-            args.push_back(nullptr);
-            execvp(args[0], args.data());
-            _exit(127);
-        }
-        ::close(out[1]);
-        const auto deadline = std::chrono::steady_clock::now() + 30s;
-        while (std::chrono::steady_clock::now() < deadline) {
-            const size_t nl = text_.find('\n');
-            if (nl != std::string::npos) {
-                std::string line = text_.substr(0, nl);
-                text_.erase(0, nl + 1);
-                if (line.rfind(ready, 0) == 0) {
-                    line_ = line;
-                    break;
-                }
-                continue;
-            }
-            pollfd pfd{out[0], POLLIN, 0};
-            if (poll(&pfd, 1, 200) <= 0)
-                continue;
-            char c[256];
-            const ssize_t n = read(out[0], c, sizeof(c));
-            if (n <= 0)
-                break;
-            text_.append(c, static_cast<size_t>(n));
-        }
-        ::close(out[0]);
-    }
-    ~Child() {
-        if (pid_ > 0) {
-            kill(pid_, SIGTERM);
-            waitpid(pid_, nullptr, 0);
-        }
-    }
-    Child(const Child&) = delete;
-    Child& operator=(const Child&) = delete;
-
-    /// The ready line ("" when the child never printed it).
-    const std::string& line() const { return line_; }
-    /// The number after "key=" or "key " in the ready line; 0 when absent.
-    uint16_t number(const std::string& key) const {
-        const size_t at = line_.find(key);
-        return at == std::string::npos
-                   ? 0
-                   : static_cast<uint16_t>(std::atoi(line_.c_str() + at + key.size()));
-    }
-
-  private:
-    pid_t pid_ = -1;
-    std::string text_;
-    std::string line_;
-};
+using Child = gatehouse::testing::ChildProcess;
 
 Child responder(const fs::path& log, std::vector<std::string> flags = {}) {
     std::vector<std::string> argv{"python3", kSourceDir + "/tests/nas/routeros_responder.py",
                                   "--seed", kSourceDir + "/tests/nas/seed.json"};
     argv.insert(argv.end(), flags.begin(), flags.end());
-    return Child(argv, "READY ", log);
+    return Child(argv, "READY ", log.string());
 }
 
 // A UDP socket on `address`, ephemeral port, that reads and, when `nak` is set, answers each

@@ -74,4 +74,83 @@ bool haveProgram(const std::string& program) {
     return std::system(cmd.c_str()) == 0;
 }
 
+ChildProcess::ChildProcess(std::vector<std::string> argv, const std::string& ready,
+                           const std::string& err_file) {
+    int out[2];
+    if (pipe(out) != 0)
+        return;
+    pid_ = fork();
+    if (pid_ == 0) {
+        dup2(out[1], 1);
+        const int err = ::open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (err >= 0)
+            dup2(err, 2);
+        ::close(out[0]);
+        std::vector<char*> args;
+        for (auto& a : argv)
+            args.push_back(a.data());
+        args.push_back(nullptr);
+        execvp(args[0], args.data());
+        _exit(127);
+    }
+    ::close(out[1]);
+    std::string text;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (std::chrono::steady_clock::now() < deadline) {
+        const size_t nl = text.find('\n');
+        if (nl != std::string::npos) {
+            std::string line = text.substr(0, nl);
+            text.erase(0, nl + 1);
+            if (line.rfind(ready, 0) == 0) {
+                line_ = line;
+                break;
+            }
+            continue;
+        }
+        pollfd pfd{out[0], POLLIN, 0};
+        if (poll(&pfd, 1, 200) <= 0)
+            continue;
+        char c[256];
+        const ssize_t n = read(out[0], c, sizeof(c));
+        if (n <= 0)
+            break;
+        text.append(c, static_cast<size_t>(n));
+    }
+    ::close(out[0]);
+}
+
+ChildProcess::ChildProcess(ChildProcess&& other) noexcept
+    : pid_(other.pid_), line_(std::move(other.line_)) {
+    other.pid_ = -1;
+}
+
+ChildProcess::~ChildProcess() {
+    if (pid_ > 0) {
+        kill(pid_, SIGTERM);
+        waitpid(pid_, nullptr, 0);
+    }
+}
+
+uint16_t ChildProcess::number(const std::string& key) const {
+    const size_t at = line_.find(key);
+    return at == std::string::npos
+               ? 0
+               : static_cast<uint16_t>(std::atoi(line_.c_str() + at + key.size()));
+}
+
+namespace {
+std::vector<std::string> responderArgv(const std::vector<std::string>& flags,
+                                       const std::string& seed) {
+    const std::string dir = std::string(GH_SOURCE_DIR) + "/tests/nas/";
+    std::vector<std::string> argv{"python3", dir + "routeros_responder.py", "--seed",
+                                  seed.empty() ? dir + "seed.json" : seed};
+    argv.insert(argv.end(), flags.begin(), flags.end());
+    return argv;
+}
+}  // namespace
+
+RouterOsResponder::RouterOsResponder(const std::vector<std::string>& flags, const std::string& seed,
+                                     const std::string& err_file)
+    : child_(responderArgv(flags, seed), "READY ", err_file) {}
+
 }  // namespace gatehouse::testing

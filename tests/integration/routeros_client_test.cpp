@@ -23,60 +23,7 @@ namespace {
 namespace fs = std::filesystem;
 const std::string kSourceDir = GH_SOURCE_DIR;
 
-// Runs the responder with `flags` and reads its "READY <port>" line (bounded by a deadline).
-class Responder {
-  public:
-    explicit Responder(const std::vector<std::string>& flags) {
-        std::vector<std::string> argv{"python3", kSourceDir + "/tests/nas/routeros_responder.py",
-                                      "--seed", kSourceDir + "/tests/nas/seed.json"};
-        argv.insert(argv.end(), flags.begin(), flags.end());
-        int out[2];
-        if (pipe(out) != 0)
-            return;
-        pid_ = fork();
-        if (pid_ == 0) {
-            dup2(out[1], 1);
-            ::close(out[0]);
-            std::vector<char*> args;
-            for (auto& a : argv)
-                args.push_back(a.data());
-            args.push_back(nullptr);
-            execvp(args[0], args.data());
-            _exit(127);
-        }
-        ::close(out[1]);
-        std::string line;
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-        while (line.find('\n') == std::string::npos &&
-               std::chrono::steady_clock::now() < deadline) {
-            pollfd pfd{out[0], POLLIN, 0};
-            if (poll(&pfd, 1, 200) <= 0)
-                continue;
-            char c[64];
-            const ssize_t n = read(out[0], c, sizeof(c));
-            if (n <= 0)
-                break;
-            line.append(c, static_cast<size_t>(n));
-        }
-        ::close(out[0]);
-        if (line.rfind("READY ", 0) == 0)
-            port_ = static_cast<uint16_t>(std::atoi(line.c_str() + 6));
-    }
-    ~Responder() {
-        if (pid_ > 0) {
-            kill(pid_, SIGTERM);
-            waitpid(pid_, nullptr, 0);
-        }
-    }
-    Responder(const Responder&) = delete;
-    Responder& operator=(const Responder&) = delete;
-
-    uint16_t port() const { return port_; }
-
-  private:
-    pid_t pid_ = -1;
-    uint16_t port_ = 0;
-};
+using Responder = testing::RouterOsResponder;
 
 class RouterOs : public ::testing::Test {
   protected:
@@ -125,7 +72,7 @@ class RouterOs : public ::testing::Test {
 };
 
 TEST_F(RouterOs, LogsInWithNameAndPasswordAndReadsIdentity) {
-    Responder r({});
+    Responder r;
     ASSERT_NE(r.port(), 0);
     RouterOsClient c;
     auto ok = c.connect("127.0.0.1", r.port(), false, "admin", "secret", 5000);
@@ -167,7 +114,7 @@ TEST_F(RouterOs, ChallengeLoginWithAWrongPasswordFails) {
 }
 
 TEST_F(RouterOs, ParsesResourcePoolsAndActiveSessions) {
-    Responder r({});
+    Responder r;
     RouterOsClient c;
     ASSERT_TRUE(c.connect(options(r)));
 
@@ -209,7 +156,7 @@ TEST_F(RouterOs, ParsesResourcePoolsAndActiveSessions) {
 }
 
 TEST_F(RouterOs, RemoveActiveRemovesTheSessionAndAStaleIdTraps) {
-    Responder r({});
+    Responder r;
     RouterOsClient c;
     ASSERT_TRUE(c.connect(options(r)));
     auto removed = c.removeActive("*80000001");
@@ -327,7 +274,7 @@ TEST_F(RouterOs, AnonymousDhCannotSatisfyAPin) {
 }
 
 TEST_F(RouterOs, WrongPasswordIsALoginError) {
-    Responder r({});
+    Responder r;
     RouterOsClient c;
     auto ok = c.connect(options(r, "wrong"));
     ASSERT_FALSE(ok);
@@ -361,7 +308,7 @@ TEST_F(RouterOs, TrapCarriesMessageAndCategoryAndKeepsTheConnection) {
 }
 
 TEST_F(RouterOs, UnknownCommandTrapsWithCategoryZero) {
-    Responder r({});
+    Responder r;
     RouterOsClient c;
     ASSERT_TRUE(c.connect(options(r)));
     auto rows = c.run("/nosuch/print");
@@ -443,7 +390,7 @@ TEST_F(RouterOs, EmptyReplyOfRouterOs718IsNoRows) {
 }
 
 TEST_F(RouterOs, RefusesMalformedWordsBeforeSendingThem) {
-    Responder r({});
+    Responder r;
     RouterOsClient c;
     ASSERT_TRUE(c.connect(options(r)));
     auto bad = c.run("/ppp/active/remove", {".id=*1"});
@@ -458,7 +405,7 @@ TEST_F(RouterOs, RefusesMalformedWordsBeforeSendingThem) {
 TEST_F(RouterOs, ConnectionRefusedIsAConnectError) {
     uint16_t port = 0;
     {
-        Responder r({});
+        Responder r;
         port = r.port();
     }  // the responder is gone; nothing listens on its port any more
     RouterOsClient c;
