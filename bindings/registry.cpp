@@ -248,6 +248,9 @@ constexpr std::array kApi = {
     ApiItem{"Decisions", "accept(reply, opts)", "authorize",
             "Accepts. `reply`: `{ [\"Attr-Name\"] = value | { values }, ... }` or nil. "
             "`opts` (all optional): `ip = { static = \"10.0.0.5\" }` (Framed-IP-Address), "
+            "with `on_conflict = { attempts = 3, subnet = \"10.0.0.0/24\" }` when C++ is to "
+            "check that no other subscriber's session holds it (rejecting logins 1..attempts-1 "
+            "in a row that find it taken, then claiming a free pool address of `subnet`), "
             "`{ nas_pool = \"pppoe-pool\" }` (Framed-Pool: the NAS allocates), "
             "`{ pool = \"managed-1\" }` (Gatehouse claims a free address, the last one first), "
             "`{ pool = \"managed-1\", address = \"10.1.0.7\" }` (claims exactly that one); "

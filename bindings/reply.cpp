@@ -117,7 +117,43 @@ void checkAddress(lua_State* L, const std::string& text, const char* what) {
     }
 }
 
-/// opts.ip = { static = } | { nas_pool = } | { pool = [, address = ] }.
+/// ip.on_static_conflict = { attempts = 1..20, subnet = "a.b.c.d/p" (optional) }.
+policy::StaticConflictPlan parseConflictPlan(lua_State* L, int idx) {
+    luaL_checktype(L, idx, LUA_TTABLE);
+    policy::StaticConflictPlan plan;
+    lua_pushnil(L);
+    while (lua_next(L, idx) != 0) {
+        std::string key = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?";
+        if (key == "attempts") {
+            const lua_Number n = lua_type(L, -1) == LUA_TNUMBER ? lua_tonumber(L, -1) : -1;
+            if (n < 1 || n > 20 || n != static_cast<int>(n))
+                luaL_error(L, "accept: ip.on_conflict.attempts must be an integer 1..20");
+            plan.attempts = static_cast<int>(n);
+        } else if (key == "subnet") {
+            plan.subnet = checkString(L, -1, "accept: ip.on_conflict.subnet");
+            const size_t slash = plan.subnet.find('/');
+            in_addr a{};
+            int prefix = -1;
+            if (slash != std::string::npos) {
+                const std::string bits = plan.subnet.substr(slash + 1);
+                if (!bits.empty() && bits.size() <= 2 &&
+                    bits.find_first_not_of("0123456789") == std::string::npos)
+                    prefix = std::stoi(bits);
+            }
+            if (slash == std::string::npos || prefix < 8 || prefix > 32 ||
+                inet_pton(AF_INET, plan.subnet.substr(0, slash).c_str(), &a) != 1)
+                luaL_error(L, "accept: ip.on_conflict.subnet: '%s' is not an IPv4 prefix /8../32",
+                           plan.subnet.c_str());
+        } else {
+            luaL_error(L, "accept: unknown ip.on_conflict option '%s' (attempts, subnet)",
+                       key.c_str());
+        }
+        lua_pop(L, 1);
+    }
+    return plan;
+}
+
+/// opts.ip = { static = [, on_conflict = ] } | { nas_pool = } | { pool = [, address = ] }.
 policy::IpRule parseIp(lua_State* L, int idx) {
     luaL_checktype(L, idx, LUA_TTABLE);
     policy::IpRule rule;
@@ -136,8 +172,12 @@ policy::IpRule parseIp(lua_State* L, int idx) {
         } else if (key == "address") {
             rule.address = checkString(L, -1, "accept: ip.address");
             checkAddress(L, rule.address, "accept: ip.address");
+        } else if (key == "on_conflict") {
+            rule.on_conflict = parseConflictPlan(L, lua_gettop(L));
         } else {
-            luaL_error(L, "accept: unknown ip option '%s' (static, nas_pool, pool, address)",
+            luaL_error(L,
+                       "accept: unknown ip option '%s' (static, on_conflict, nas_pool, pool, "
+                       "address)",
                        key.c_str());
         }
         lua_pop(L, 1);
@@ -150,6 +190,9 @@ policy::IpRule parseIp(lua_State* L, int idx) {
     } else if ((rule.kind == policy::IpRule::kStatic && !rule.pool.empty()) ||
                (rule.kind == policy::IpRule::kNasPool && !rule.address.empty())) {
         luaL_error(L, "accept: ip takes one of static, nas_pool, pool");
+    }
+    if (rule.on_conflict && rule.kind != policy::IpRule::kStatic) {
+        luaL_error(L, "accept: ip.on_conflict goes with ip.static only");
     }
     return rule;
 }

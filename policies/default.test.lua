@@ -131,7 +131,7 @@ test("walled garden without a pool keeps the subscriber's own IP rule", function
   t.settings({ expired_action = "walled_garden", walled_garden_pool = "" })
   local d = run(user({ expires_at = NOW - 1, static_ip = "10.0.0.5" }))
   t.eq(d.decision, "accept")
-  t.same(d.ip, { static = "10.0.0.5" })
+  t.same(d.ip, { static = "10.0.0.5", on_conflict = { attempts = 3, subnet = "10.0.0.0/24" } })
 end)
 
 test("walled garden also takes an expired subscriber without a service", function()
@@ -227,7 +227,7 @@ end)
 
 test("IP: a static IP is sent as the static rule, not Framed-Pool", function()
   local d = run(user({ static_ip = "10.0.0.5" }))
-  t.same(d.ip, { static = "10.0.0.5" })
+  t.same(d.ip, { static = "10.0.0.5", on_conflict = { attempts = 3, subnet = "10.0.0.0/24" } })
   t.eq(d.reply["Framed-IP-Address"], nil)
   t.eq(d.reply["Framed-Pool"], nil)
 end)
@@ -334,7 +334,7 @@ test("operator rows for IP and timers go to the opts, not the reply", function()
     { name = "Session-Timeout", value = "7200" },
     { name = "Idle-Timeout", value = "900" },
   } }))
-  t.same(d.ip, { static = "10.7.0.9" })
+  t.same(d.ip, { static = "10.7.0.9", on_conflict = { attempts = 3, subnet = "10.7.0.0/24" } })
   t.eq(d.session_timeout, 7200)
   t.eq(d.idle_timeout, 900)
   t.eq(d.reply["Framed-IP-Address"], nil)

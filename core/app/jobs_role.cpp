@@ -13,7 +13,9 @@
 #include "core/crypto/secret_box.hpp"
 #include "core/jobs/coa_fallback.hpp"
 #include "core/jobs/coa_verify.hpp"
+#include "core/jobs/expiry_watch.hpp"
 #include "core/jobs/fup_coa.hpp"
+#include "core/jobs/job_periods.hpp"
 #include "core/jobs/leader.hpp"
 #include "core/jobs/mikrotik_sync.hpp"
 #include "core/jobs/nas_health.hpp"
@@ -22,6 +24,7 @@
 #include "core/radius/dictionary.hpp"
 #include "core/store/ipam_repository.hpp"
 #include "core/store/pg_pool.hpp"
+#include "core/util/one_line.hpp"
 
 namespace gatehouse::app {
 namespace {
@@ -31,10 +34,32 @@ void logLine(std::string_view line) {
     std::fflush(stderr);
 }
 
+// The database may be down at start: the defaults (a 5-minute interval) then apply until the
+// next start, and the line says so.
+jobs::JobPeriods readJobPeriods(const std::string& conninfo) {
+    std::optional<std::string> value;
+    std::string why;
+    try {
+        pqxx::connection conn(conninfo);
+        value = jobs::readInterimSetting(conn);
+    } catch (const std::exception& e) {
+        why = fmt::format(" error=\"{}\"", oneLine(e.what()));
+    }
+    const jobs::JobPeriods p = jobs::jobPeriodsFor(jobs::interimFromSetting(value));
+    logLine(fmt::format(
+        "jobs.periods interim_interval={} mikrotik_sync_s={} "
+        "coa_verify_window_s={}{}",
+        value ? *value : "-", p.mikrotik_sync.count(), p.coa_verify_window.count(), why));
+    return p;
+}
+
 class RunningJobs : public JobsRole {
   public:
     RunningJobs(const ServeConfig& config, std::optional<crypto::SecretBox> box)
         : scheduler_(jobs::SchedulerOptions{logLine}), conninfo_(config.db) {
+        // Periods that follow settings.interim_interval, read once: the scheduler cannot change
+        // a period later (docs/jobs.md "Periods from the interim interval").
+        const jobs::JobPeriods periods = readJobPeriods(config.db);
         // FUP tier changes become CoA-Requests in the outbox (docs/jobs.md "FUP to CoA").
         if (box) {
             jobs::FupCoaOptions fo;
@@ -43,6 +68,15 @@ class RunningJobs : public JobsRole {
             fo.log = logLine;
             fup_coa_ = std::make_unique<jobs::FupCoaJob>(std::move(fo), *box);
             scheduler_.add(fup_coa_->job());
+        }
+        // Sessions that outlive their expiry (plus grace) are ended (docs/coa.md "Plan change,
+        // renewal, disable, expiry"): the job rows above carry it out.
+        {
+            jobs::ExpiryWatchOptions eo;
+            eo.conninfo = config.db;
+            eo.log = logLine;
+            expiry_ = std::make_unique<jobs::ExpiryWatch>(std::move(eo));
+            scheduler_.add(expiry_->job());
         }
         // A Disconnect a MikroTik did not carry out is removed over its API; acked rows are
         // checked again (docs/coa.md "Fallback", "Verification").
@@ -54,6 +88,7 @@ class RunningJobs : public JobsRole {
             jobs::CoaVerifyOptions vo;
             vo.conninfo = config.db;
             vo.log = logLine;
+            vo.window = periods.coa_verify_window;
             coa_verify_ = std::make_unique<jobs::CoaVerifier>(std::move(vo), box);
             scheduler_.add(coa_verify_->job());
         }
@@ -96,6 +131,7 @@ class RunningJobs : public JobsRole {
             jobs::MikrotikSyncOptions mo;
             mo.conninfo = config.db;
             mo.log = logLine;
+            mo.interval = periods.mikrotik_sync;
             mikrotik_sync_ = std::make_unique<jobs::MikrotikSyncJob>(std::move(mo), box);
             scheduler_.add(mikrotik_sync_->job());
         }
@@ -130,6 +166,7 @@ class RunningJobs : public JobsRole {
     jobs::Scheduler scheduler_;
     std::string conninfo_;
     std::unique_ptr<jobs::FupCoaJob> fup_coa_;
+    std::unique_ptr<jobs::ExpiryWatch> expiry_;
     std::unique_ptr<store::PgPool> coa_pool_;  // made on the first run (the database may be down)
     std::unique_ptr<net::CoaSender> coa_sender_;
     std::unique_ptr<jobs::MikrotikDisconnectFallback> coa_fallback_;

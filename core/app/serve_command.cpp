@@ -247,7 +247,11 @@ int runServe(const ServeFlags& flags) {
             };
         }
         acct.log = [](std::string_view line) {
-            fmt::print(stderr, "gatehouse.accounting {}\n", line);
+            // A line that carries its own event ID (docs/log-events.md) is printed as it is.
+            if (line.starts_with("gatehouse."))
+                fmt::print(stderr, "{}\n", line);
+            else
+                fmt::print(stderr, "gatehouse.accounting {}\n", line);
         };
         accounting = std::make_unique<store::AccountingWriter>(acct, live.get(), tiers.get());
         if (auto r = accounting->start(); !r) {

@@ -9,6 +9,7 @@
 #include <optional>
 #include <pqxx/connection>
 #include <string>
+#include <type_traits>
 
 #include "core/app/cli_errors.hpp"
 #include "core/app/commands.hpp"
@@ -61,6 +62,18 @@ void orFail(Expected<void, store::StoreError> r) {
         fail(store::describe(r.error()));
 }
 
+// `nas add` / `nas set`: what the operator typed was refused (malformed, duplicate, unknown
+// NAS) → exit 2 with the field; PostgreSQL itself failed → exit 1 (as `gatehouse pool`).
+template <class T>
+T orRefuse(Expected<T, store::StoreError> r) {
+    if (!r) {
+        std::cerr << "error: " << store::describe(r.error()) << "\n";
+        throw CLI::RuntimeError(r.error().kind == store::StoreErrorKind::kDatabase ? 1 : 2);
+    }
+    if constexpr (!std::is_void_v<T>)
+        return std::move(*r);
+}
+
 void addMigrate(CLI::App& app) {
     auto o = std::make_shared<StoreOptions>();
     auto* cmd = app.add_subcommand("migrate", "Bring the PostgreSQL schema to the current version");
@@ -86,7 +99,7 @@ void addNas(CLI::App& app) {
     auto disabled = std::make_shared<bool>(false);
     auto no_ma = std::make_shared<bool>(false);
     auto* add = nas->add_subcommand("add", "Register a NAS");
-    addConnectionOptions(add, *o, false);
+    addConnectionOptions(add, *o, true);
     add->add_option("--name", in->name, "display name, unique")->required();
     add->add_option("--ip", in->ip, "the IPv4 address the NAS sends RADIUS from")->required();
     add->add_option("--secret", in->secret, "RADIUS shared secret")->required();
@@ -98,28 +111,72 @@ void addNas(CLI::App& app) {
     add->add_flag("--disabled", *disabled, "add it disabled");
     add->add_flag("--no-require-message-authenticator", *no_ma,
                   "accept Access-Requests without Message-Authenticator (old gear; BlastRADIUS)");
+    add->add_option("--api-user", in->api_username, "RouterOS API user (MikroTik)");
+    add->add_option("--api-password", in->api_password,
+                    "RouterOS API password, stored encrypted (AES-256-GCM, the key file)");
+    add->add_option("--api-port", in->api_port, "RouterOS API port (default 8728)");
+    add->add_option("--api-ssl-port", in->api_ssl_port, "RouterOS API-SSL port (default 8729)");
+    add->add_flag("--api-tls", in->api_tls, "reach the API over TLS on the API-SSL port");
     add->callback([o, in, disabled, no_ma] {
         guarded([&] {
             in->enabled = !*disabled;
             in->require_message_authenticator = !*no_ma;
             auto conn = connect(*o);
-            auto id = orFail(store::addNas(conn, *in));
+            // The key is needed only to seal an API password.
+            std::optional<crypto::SecretBox> box;
+            if (!in->api_password.empty())
+                box.emplace(loadKey(*o));
+            auto id = orRefuse(store::addNas(conn, *in, box ? &*box : nullptr));
             fmt::print("nas '{}' added (id {})\n", in->name, id);
         });
     });
 
+    {
+        auto so = std::make_shared<StoreOptions>();
+        auto target = std::make_shared<std::string>();
+        auto patch = std::make_shared<store::NasPatch>();
+        auto* set = nas->add_subcommand("set", "Change a NAS; only the options given change");
+        addConnectionOptions(set, *so, true);
+        set->add_option("target", *target, "the NAS's name or IP")->required();
+        auto opt = [&](const char* name, std::optional<std::string>& field, const char* help) {
+            set->add_option_function<std::string>(
+                name, [&field](const std::string& v) { field = v; }, help);
+        };
+        opt("--secret", patch->secret, "RADIUS shared secret");
+        opt("--coa-port", patch->coa_port, "CoA/Disconnect port");
+        opt("--description", patch->description, "free text");
+        opt("--enabled", patch->enabled, "yes|no");
+        opt("--api-user", patch->api_username, "RouterOS API user (\"\": remove API access)");
+        opt("--api-password", patch->api_password, "RouterOS API password, stored encrypted");
+        opt("--api-port", patch->api_port, "RouterOS API port");
+        opt("--api-ssl-port", patch->api_ssl_port, "RouterOS API-SSL port");
+        opt("--api-tls", patch->api_tls, "yes|no: reach the API over TLS on the API-SSL port");
+        set->callback([so, target, patch] {
+            guarded([&] {
+                auto conn = connect(*so);
+                std::optional<crypto::SecretBox> box;
+                if (patch->api_password && !patch->api_password->empty())
+                    box.emplace(loadKey(*so));
+                orRefuse(store::updateNas(conn, box ? &*box : nullptr, *target, *patch));
+                fmt::print("nas '{}' updated\n", *target);
+            });
+        });
+    }
+
     auto lo = std::make_shared<StoreOptions>();
-    auto* list = nas->add_subcommand("list", "List NAS devices (secrets are never shown)");
+    auto* list =
+        nas->add_subcommand("list", "List NAS devices (secrets and API passwords are never shown)");
     addConnectionOptions(list, *lo, false);
     list->callback([lo] {
         guarded([&] {
             auto conn = connect(*lo);
             auto rows = orFail(store::listNas(conn));
-            fmt::print("{:<6} {:<24} {:<16} {:<9} {:<8} {:<8} {}\n", "ID", "NAME", "IP", "TYPE",
-                       "COA", "ENABLED", "HAS_SECRET");
+            fmt::print("{:<6} {:<24} {:<16} {:<9} {:<8} {:<8} {:<10} {}\n", "ID", "NAME", "IP",
+                       "TYPE", "COA", "ENABLED", "HAS_SECRET", "HAS_API");
             for (const auto& n : rows)
-                fmt::print("{:<6} {:<24} {:<16} {:<9} {:<8} {:<8} {}\n", n.id, n.name, n.ip, n.type,
-                           n.coa_port, n.enabled ? "yes" : "no", n.has_secret ? "yes" : "no");
+                fmt::print("{:<6} {:<24} {:<16} {:<9} {:<8} {:<8} {:<10} {}\n", n.id, n.name, n.ip,
+                           n.type, n.coa_port, n.enabled ? "yes" : "no",
+                           n.has_secret ? "yes" : "no", n.has_api ? "yes" : "no");
         });
     });
 

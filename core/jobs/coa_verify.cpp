@@ -7,8 +7,10 @@
 #include <memory>
 #include <pqxx/pqxx>
 #include <stdexcept>
+#include <vector>
 
 #include "core/jobs/coa_fallback.hpp"
+#include "core/jobs/mikrotik_rate.hpp"
 #include "core/jobs/nas_target.hpp"
 #include "core/store/coa_verify_repository.hpp"
 
@@ -26,6 +28,37 @@ struct Verdict {
     std::string result;  // "" = wait for a later pass
     std::string detail;
 };
+
+// RouterOS names the dynamic queue of a PPP session shaped by RADIUS "<service-user>"
+// ("<pppoe-alice>"; reference routeros-api.md "/queue/simple"). The service comes from the
+// /ppp/active entry; pppoe when the router did not say.
+std::string dynamicQueueName(const net::RouterOsClient::ActiveSession& session,
+                             const std::string& username) {
+    return "<" + (session.service.empty() ? std::string("pppoe") : session.service) + "-" +
+           username + ">";
+}
+
+// A CoA carrying Mikrotik-Rate-Limit, the session still listed: the rate pair it asked for
+// against the max-limit of the session's queue (mikrotik_rate.hpp says why the first numbers
+// compare with each other). `queues` are the rows /queue/simple/print ?name= returned.
+Verdict judgeRate(const std::string& rate_limit, const std::string& queue,
+                  const std::vector<net::RosRow>& queues) {
+    auto wanted = parseRateLimitAttribute(rate_limit);
+    if (!wanted)
+        return {"unverified", "cannot compare: " + wanted.error()};
+    if (queues.empty())
+        return {"unverified", "no queue " + queue};
+    auto it = queues.front().find("max-limit");
+    if (it == queues.front().end())
+        return {"unverified", "queue " + queue + " shows no max-limit"};
+    auto actual = parseQueueMaxLimit(it->second);
+    if (!actual)
+        return {"unverified", "queue " + queue + ": " + actual.error()};
+    if (*actual == *wanted)
+        return {"verified", "rate " + formatRosRatePair(*wanted) + " in queue " + queue};
+    return {"unverified", "rate " + formatRosRatePair(*actual) + " in queue " + queue +
+                              ", the CoA asked for " + formatRosRatePair(*wanted)};
+}
 
 }  // namespace
 
@@ -70,9 +103,11 @@ CoaVerifyRun CoaVerifier::runOnce(const JobContext& context) {
             api.error = client.error();
         return api;
     };
-    // Listed: true/false, or nullopt with `error` set when the API could not say.
-    auto listedOnRouter = [&](NasApi& api, const store::CoaToVerify& row,
-                              std::string& error) -> std::optional<bool> {
+    // The /ppp/active entries the row names (empty: gone), or nullopt with `error` set when
+    // the API could not say.
+    using Sessions = std::vector<net::RouterOsClient::ActiveSession>;
+    auto matchedOnRouter = [&](NasApi& api, const store::CoaToVerify& row,
+                               std::string& error) -> std::optional<Sessions> {
         if (!api.client) {
             error = "api: " + api.error;
             return std::nullopt;
@@ -84,7 +119,27 @@ CoaVerifyRun CoaVerifier::runOnce(const JobContext& context) {
             api.client.reset();  // one failure per NAS per pass is enough
             return std::nullopt;
         }
-        return !matchActive(*listed, row.acct_session_id, row.framed_ip).empty();
+        return matchActive(*listed, row.acct_session_id, row.framed_ip);
+    };
+    auto listedOnRouter = [&](NasApi& api, const store::CoaToVerify& row,
+                              std::string& error) -> std::optional<bool> {
+        auto matched = matchedOnRouter(api, row, error);
+        if (!matched)
+            return std::nullopt;
+        return !matched->empty();
+    };
+    // The session's queue rows, or nullopt with `error` set when the API failed.
+    auto queuesOnRouter = [&](NasApi& api, const std::string& queue,
+                              std::string& error) -> std::optional<std::vector<net::RosRow>> {
+        auto printed = api.client->run("/queue/simple/print", {"=.proplist=.id,name,max-limit"},
+                                       {"?name=" + queue});
+        if (!printed) {
+            error = "api: /queue/simple/print: " + printed.error().text();
+            api.error = printed.error().text();
+            api.client.reset();
+            return std::nullopt;
+        }
+        return std::move(*printed);
     };
 
     for (const auto& row : *rows) {
@@ -118,12 +173,18 @@ CoaVerifyRun CoaVerifier::runOnce(const JobContext& context) {
                      fmt::format("no check for a CoA on a {} NAS without API", row.nas_type)};
             } else {
                 std::string error;
-                auto listed = listedOnRouter(api, row, error);
-                if (listed && *listed)
-                    v = {"verified", "api: session still in /ppp/active (rate not read)"};
-                else if (listed)
+                auto matched = matchedOnRouter(api, row, error);
+                if (matched && matched->empty()) {
                     v = {"unverified", "api: session gone from /ppp/active after the CoA"};
-                else if (row.past_window)
+                } else if (matched && row.rate_limit.empty()) {
+                    v = {"verified", "api: session still in /ppp/active (no rate in the CoA)"};
+                } else if (matched) {
+                    const std::string queue = dynamicQueueName(matched->front(), row.username);
+                    auto queues = queuesOnRouter(api, queue, error);
+                    if (queues)
+                        v = judgeRate(row.rate_limit, queue, *queues);
+                }
+                if (v.result.empty() && !error.empty() && row.past_window)
                     v = {"unverified", error};
             }
         }

@@ -4,8 +4,10 @@
 //   - disconnect: verified when radacct has the session's Stop (no open row left), or, on a
 //     MikroTik with API credentials, /ppp/active no longer lists it; unverified when it is
 //     still open once the window (default 2 interim intervals) has passed;
-//   - coa on a MikroTik with API: verified when the session is still listed (the ACK did not
-//     drop it; the rate itself is not readable there), unverified when it is gone;
+//   - coa on a MikroTik with API: unverified when the session is gone from /ppp/active; with
+//     Mikrotik-Rate-Limit, verified when the session's dynamic queue ("<pppoe-alice>") has that
+//     rate as max-limit, unverified when it has another or there is no queue; without a
+//     rate, verified while the session is listed;
 //   - coa elsewhere: skipped (nothing to look at).
 #include <chrono>
 #include <cstddef>

@@ -1,11 +1,17 @@
 #pragma once
-// FUP tier changes to CoA (issue 6; docs/jobs.md "FUP to CoA"), a job of the jobs leader. The
-// accounting writer records a tier change in tier_change_jobs in the batch that crossed the
-// threshold (docs/accounting.md); this job turns each pending one into a CoA-Request per open
-// session of the subscriber, in the coa_requests outbox (docs/coa.md), with the attributes the
-// policy's coa_for_tier(sub, nas, tier) gives for that NAS's vendor, and marks the job done.
-// The CoA sender job then sends them. A subscriber with no open session gets its tier at its
-// next login (authorize sees current_tier), so the job is done with a note.
+// Session change jobs to CoA / Disconnect (docs/jobs.md "FUP to CoA", docs/coa.md "Plan
+// change, renewal, disable, expiry"), a job of the jobs leader. Named for its first use, FUP
+// tiers, it now carries out every pending row of tier_change_jobs (the session change jobs,
+// migration 008) by its kind:
+//   tier      the accounting writer crossed an FUP threshold: a CoA-Request per open session
+//             with what the policy's coa_for_tier(sub, nas, tier) gives for the NAS's vendor;
+//   plan      store::updateSubscriber changed the service: the same CoA at the current tier
+//             with the new service, or a Disconnect-Request when the session's address cannot
+//             stay (another pool) or the policy gives nothing;
+//   renewal, disabled, expiry: a Disconnect-Request; the redial is authorised afresh.
+// Requests go to the coa_requests outbox (docs/coa.md), in the transaction that marks the job
+// done; the CoA sender job sends them. A subscriber with no open session gets the change at its
+// next login (authorize sees the row), so the job is done with a note.
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -22,16 +28,17 @@ struct FupCoaOptions {
     std::string conninfo;
     std::string policy_dir = "policies";  // the policy coa_for_tier comes from
     std::chrono::milliseconds interval{std::chrono::seconds(10)};
-    size_t batch = 200;                                       // tier jobs per run at most
+    size_t batch = 200;                                       // jobs per run at most
     std::chrono::seconds lifetime{std::chrono::minutes(30)};  // of each CoA in the outbox
     std::function<void(std::string_view)> log;                // stderr when empty
 };
 
 struct FupCoaRun {
-    size_t jobs = 0;        // tier jobs taken
-    size_t queued = 0;      // CoA requests written to the outbox
-    size_t no_session = 0;  // jobs done without a CoA: nobody online
-    size_t failed = 0;      // jobs the policy could not render (status failed, last_error)
+    size_t jobs = 0;         // jobs taken
+    size_t queued = 0;       // requests written to the outbox (CoA and Disconnect)
+    size_t disconnects = 0;  // of those, Disconnect-Requests
+    size_t no_session = 0;   // jobs done without a CoA: nobody online
+    size_t failed = 0;       // jobs the policy could not render (status failed, last_error)
 };
 
 class FupCoaJob {
@@ -49,6 +56,8 @@ class FupCoaJob {
   private:
     struct State;
     void say(const std::string& line);
+    /// The job's policy VM, (re)loaded every 5 minutes; nullptr when none ever loaded.
+    policy::PolicyHost* policyHost();
 
     FupCoaOptions options_;
     crypto::SecretBox box_;

@@ -35,15 +35,6 @@ bool isIpv4(std::string_view text) {
 
 }  // namespace
 
-std::string apiPasswordAssociatedData(int64_t nas_id) {
-    return "nas:" + std::to_string(nas_id);
-}
-
-std::string sealApiPassword(const crypto::SecretBox& box, int64_t nas_id,
-                            std::string_view password) {
-    return box.seal(password, apiPasswordAssociatedData(nas_id));
-}
-
 bool openApiPassword(const crypto::SecretBox& box, NasTarget& target, std::string& error) {
     auto opened = box.open(target.api_password_enc, apiPasswordAssociatedData(target.id));
     if (!opened) {

@@ -11,6 +11,7 @@
 #include <pqxx/connection>
 
 #include "core/crypto/secret_box.hpp"
+#include "core/store/nas_repository.hpp"
 
 namespace gatehouse::jobs {
 
@@ -34,12 +35,10 @@ struct NasTarget {
     int apiPort() const { return api_use_ssl ? api_ssl_port : api_port; }
 };
 
-/// The associated data the API password of NAS `id` is sealed with: "nas:<id>". The row id
-/// (not the name or address, which operators edit) ties a sealed value to its row, so one
-/// copied onto another NAS does not open there (as the username does for subscribers).
-std::string apiPasswordAssociatedData(int64_t nas_id);
-std::string sealApiPassword(const crypto::SecretBox& box, int64_t nas_id,
-                            std::string_view password);
+/// Sealing lives in the store (the CLI and the panel write the column); the jobs open it.
+using store::apiPasswordAssociatedData;
+using store::sealApiPassword;
+
 /// Fills target.api_password; the error is a sentence for logs and `nas test`.
 bool openApiPassword(const crypto::SecretBox& box, NasTarget& target, std::string& error);
 

@@ -117,6 +117,13 @@ void renderAccounting(Writer& w, const MetricsSnapshot::Accounting& a) {
               "FUP tier changes caused by accounting updates.", a.tier_changes);
     w.counter("gatehouse_accounting_stale_closed_total",
               "Sessions closed as stale by the accounting writer.", a.stale_closed);
+    w.counter("gatehouse_accounting_sessions_reopened_total",
+              "Sessions closed as stale or by NAS reconciliation that later accounting reopened "
+              "or closed with the NAS's own stop.",
+              a.sessions_reopened);
+    w.counter("gatehouse_accounting_reopen_conflicts_total",
+              "Reopened sessions whose pool address another subscriber held by then.",
+              a.reopen_conflicts);
     w.counter("gatehouse_accounting_quarantined_total",
               "Records PostgreSQL refused for their content, kept in quarantine.jsonl.",
               a.quarantined);

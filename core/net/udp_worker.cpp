@@ -231,7 +231,7 @@ void UdpWorker::holdForClaim(const sockaddr_in& peer, const Port& port) {
     pending_count_.fetch_add(1, std::memory_order_relaxed);
     if (!shared_.ip_claimer->submit(h.claim.request, this, token)) {
         // The claimer is swamped: answer now with the Reject, as an empty pool would be.
-        finishClaim(token, store::IpClaimResult{0, "claim queue full"});
+        finishClaim(token, store::IpClaimResult{0, "claim queue full", {}});
     }
 }
 

@@ -17,7 +17,14 @@ struct ReplyAttribute {
     uint8_t tag = 0;  // has_tag attributes: 1..31, 0 none
 };
 
-/// How the subscriber gets an address. C++ carries it out after Lua returns (IPAM, later issue).
+/// What C++ does when a static address is in use by another subscriber's session
+/// (lib/ip.lua ip.on_static_conflict, docs/ipam.md "Static address conflicts").
+struct StaticConflictPlan {
+    int attempts = 3;  // the attempts-th conflicting login in a row falls back; earlier ones reject
+    std::string subnet;  // "10.1.2.0/24": where the fallback address comes from; "": reject instead
+};
+
+/// How the subscriber gets an address. C++ carries it out after Lua returns (docs/ipam.md).
 struct IpRule {
     enum Kind : uint8_t {
         kNone,         // say nothing: the NAS decides
@@ -29,6 +36,8 @@ struct IpRule {
     Kind kind = kNone;
     std::string pool;
     std::string address;
+    /// kStatic only: checked against other subscribers' sessions before it is sent.
+    std::optional<StaticConflictPlan> on_conflict;
 };
 
 struct Decision {

@@ -26,6 +26,11 @@ std::string ipRuleText(const IpRule& ip) {
         case IpRule::kNone:
             return "none";
         case IpRule::kStatic:
+            if (ip.on_conflict)
+                return fmt::format(
+                    "static {} (on conflict: login {} falls back to {})", ip.address,
+                    ip.on_conflict->attempts,
+                    ip.on_conflict->subnet.empty() ? "none: reject" : ip.on_conflict->subnet);
             return "static " + ip.address;
         case IpRule::kNasPool:
             return "nas_pool " + ip.pool;

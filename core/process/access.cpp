@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <optional>
+#include <utility>
 
 #include "core/crypto/chap.hpp"
 #include "core/crypto/hiding.hpp"
@@ -30,38 +32,56 @@ enum class Method : uint8_t { kNone, kPap, kChap, kMsChapV1, kMsChapV2 };
 
 // "Why was I rejected?" is the first question after "why no answer?": each reject is logged
 // with its reason. A password spray or a misconfigured BNG rejects thousands a second, so each
-// worker thread logs at most kRejectLinesPerSecond lines a second and the next line says how
+// worker thread logs at most LineLimiter::kLinesPerSecond lines a second and the next line says how
 // many were left out. One instance per worker thread: no lock.
-struct RejectLog {
+struct LineLimiter {
     int64_t window_ms = 0;
     uint32_t lines = 0;
     uint64_t suppressed = 0;
-};
-thread_local RejectLog t_reject_log;
-constexpr uint32_t kRejectLinesPerSecond = 10;
 
-void logReject(int64_t now_ms, std::string_view nas_ip, std::string_view user,
-               std::string_view reason) {
-    RejectLog& r = t_reject_log;
-    // A clock behind the window (another pipeline's Now on this thread, in tests): restart too.
-    if (r.lines == 0 || now_ms - r.window_ms >= 1000 || now_ms < r.window_ms) {
-        r.window_ms = now_ms;
-        r.lines = 0;
+    /// nullopt: suppressed; else how many were suppressed before this one.
+    std::optional<uint64_t> admit(int64_t now_ms) {
+        // A clock behind the window (another pipeline's Now on this thread, in tests): restart.
+        if (lines == 0 || now_ms - window_ms >= 1000 || now_ms < window_ms) {
+            window_ms = now_ms;
+            lines = 0;
+        }
+        if (lines >= kLinesPerSecond) {
+            ++suppressed;
+            return std::nullopt;
+        }
+        ++lines;
+        return std::exchange(suppressed, 0);
     }
-    if (r.lines >= kRejectLinesPerSecond) {
-        ++r.suppressed;
-        return;
-    }
-    ++r.lines;
-    // The User-Name comes from the wire: keep the line one printable line.
+    static constexpr uint32_t kLinesPerSecond = 10;
+};
+thread_local LineLimiter t_reject_log;
+thread_local LineLimiter t_static_conflict_log;
+
+// The User-Name comes from the wire: keep the line one printable line.
+std::string printableUser(std::string_view user) {
     std::string safe(user.substr(0, 64));
     for (char& c : safe) {
         if (c < 0x20 || c > 0x7e || c == '"' || c == '\\')
             c = '?';
     }
-    logToStderr(fmt::format("radius.reject nas={} user=\"{}\" reason=\"{}\" suppressed={}", nas_ip,
-                            safe, reason, r.suppressed));
-    r.suppressed = 0;
+    return safe;
+}
+
+void logReject(int64_t now_ms, std::string_view nas_ip, std::string_view user,
+               std::string_view reason) {
+    if (auto suppressed = t_reject_log.admit(now_ms))
+        logToStderr(fmt::format("radius.reject nas={} user=\"{}\" reason=\"{}\" suppressed={}",
+                                nas_ip, printableUser(user), reason, *suppressed));
+}
+
+// A static address held by someone else, answered with a fallback address: the operator has
+// two subscribers to sort out (docs/ipam.md; also in table ip_static_conflicts).
+void logStaticFallback(int64_t now_ms, std::string_view nas_ip, std::string_view user,
+                       std::string_view note) {
+    if (auto suppressed = t_static_conflict_log.admit(now_ms))
+        logToStderr(fmt::format("ipam.static_conflict nas={} user=\"{}\" {} suppressed={}", nas_ip,
+                                printableUser(user), note, *suppressed));
 }
 
 std::string_view methodName(Method m) {
@@ -305,8 +325,16 @@ Outcome AccessPipeline::evaluate(const store::NasEntry& nas, const store::Snapsh
     switch (decision.ip.kind) {
         case policy::IpRule::kStatic: {
             in_addr addr{};
-            if (inet_pton(AF_INET, decision.ip.address.c_str(), &addr) == 1)
+            if (inet_pton(AF_INET, decision.ip.address.c_str(), &addr) != 1)
+                break;  // checked when the decision was converted
+            if (decision.ip.on_conflict && env_.ip_claims) {
+                // Checked against other subscribers' sessions first (docs/ipam.md "Static
+                // address conflicts"): held like a pool claim, the address patched in after.
+                claim_ip_offset = w.size() + 2;
+                w.addIpv4(attr::kFramedIpAddress, 0);
+            } else {
                 w.addIpv4(attr::kFramedIpAddress, ntohl(addr.s_addr));
+            }
             break;
         }
         case policy::IpRule::kNasPool:
@@ -354,8 +382,12 @@ Outcome AccessPipeline::evaluate(const store::NasEntry& nas, const store::Snapsh
         // now, while the request is at hand.
         claim_.accept.assign(done->begin(), done->end());
         claim_.ip_offset = claim_ip_offset;
-        claim_.request = store::IpClaimRequest{decision.ip.pool, decision.ip.address,
-                                               sub->subscriber->id, nas.nas.id};
+        claim_.request = store::IpClaimRequest{
+            decision.ip.pool, decision.ip.address, sub->subscriber->id, nas.nas.id, 0, {}};
+        if (decision.ip.kind == policy::IpRule::kStatic) {
+            claim_.request.static_attempts = decision.ip.on_conflict->attempts;
+            claim_.request.static_subnet = decision.ip.on_conflict->subnet;
+        }
         std::copy(request_auth, request_auth + 16, claim_.request_auth.begin());
         claim_.secret = nas.secret;
         claim_.username.assign(user);
@@ -391,6 +423,8 @@ ByteSpan AccessPipeline::finishClaim(PendingClaim& claim, const store::IpClaimRe
                                *claim.secret);
         answer = ByteSpan(claim.accept.data(), claim.accept.size());
         env_.counters.accept();
+        if (!result.note.empty())
+            logStaticFallback(now.steady_ms, claim.nas_ip, claim.username, result.note);
         if (claim.log_accept)
             logEvent(env_, now, "accept", claim.username, claim.src_ipv4, {}, claim.accept_detail);
     } else {

@@ -17,8 +17,9 @@
 // as parallel arrays through unnest():
 //   1. create the sessions not yet known: acct_sessions key (ON CONFLICT DO NOTHING decides
 //      between racing writers) and the radacct row, already carrying the batch's values;
-//   2. lock the open rows of the known sessions, move them forward, add the usage deltas and
-//      release the pool addresses of the sessions this batch closed;
+//   2. lock the open rows of the known sessions (and the rows we closed ourselves that the
+//      batch reopens), move them forward, add the usage deltas and release the pool
+//      addresses of the sessions this batch closed;
 //   3. (once per batch) read back the touched subscribers the caller does not already know;
 //      for those it knows, statements 1 and 2 report what changed (sessions opened and
 //      closed per subscriber, the new usage totals and tier from the usage upserts).
@@ -268,6 +269,17 @@ SELECT s.idx FROM r JOIN s ON s.uid = r.acctuniqueid
 // against the row as it is, not as an older snapshot saw it); usage deltas of new and
 // updated sessions; pool addresses of sessions closed here, unless another open session
 // still uses that address (a reconnect whose Start came before the old session's Stop).
+//
+// A session Gatehouse closed on its own guess (terminate cause Stale-Session from the stale
+// sweep, NAS-Reconcile from the MikroTik reconciler: core/jobs/mikrotik_sync.cpp) is taken as open
+// again by an Interim or Stop whose event time is after the recorded stop: the NAS never ended it.
+// An Interim reopens it, a Stop closes it with the real time and cause; either way the row is
+// tagged 'reopened' and the counters move on from where the auto-close left them, so the usage in
+// between is counted once. A reopened row was not open before, so it subtracts nothing from the
+// open sessions (kind 4) and releases nothing (its address was released when we closed it); an
+// Interim takes its pool address back if the address is still free, and reports a conflict (kind 6)
+// if someone else holds it now. A NAS-Reboot or a Stop the NAS sent is the NAS's own word: such a
+// row stays closed.
 constexpr const char* kUpdateExisting = R"SQL(
 WITH s AS (
     SELECT * FROM unnest($1::text[], $2::bool[], $3::bool[], $4::bigint[], $5::bigint[],
@@ -281,15 +293,20 @@ WITH s AS (
     -- the planner from flattening the subquery into a hash join over every open session.
     -- "Open" is written as a CASE so that no partial index (WHERE acctstoptime IS NULL)
     -- matches: planned while a partition looked empty, a full scan of one of them per
-    -- session looked as cheap as the primary key probe, and stays in a cached plan.
+    -- session looked as cheap as the primary key probe, and stays in a cached plan. The
+    -- reopen test is a second branch of that CASE, on the row the probe found.
     SELECT s.*, x.*
     FROM s
     CROSS JOIN LATERAL (
         SELECT r.radacctid, r.acctstarttime AS start_ts, r.subscriber_id AS old_subscriber,
-               r.acctinputoctets AS o_in, r.acctoutputoctets AS o_out
+               r.acctinputoctets AS o_in, r.acctoutputoctets AS o_out,
+               r.acctstoptime IS NULL AS was_open
         FROM acct_sessions k
         JOIN radacct r ON r.radacctid = k.radacctid AND r.acctstarttime = k.acctstarttime
-        WHERE k.acctuniqueid = s.uid AND CASE WHEN r.acctstoptime IS NULL THEN true END
+        WHERE k.acctuniqueid = s.uid
+          AND CASE WHEN r.acctstoptime IS NULL THEN true
+                   WHEN r.acctterminatecause IN ('Stale-Session', 'NAS-Reconcile')
+                        AND to_timestamp(s.upd_t) > r.acctstoptime THEN true END
         FOR UPDATE OF r
     ) x
     WHERE NOT s.is_new AND NOT s.start_only
@@ -303,15 +320,21 @@ WITH s AS (
         acctterminatecause = CASE WHEN o.stop_t IS NOT NULL THEN NULLIF(o.cause, '') END,
         framedipaddress = COALESCE(o.framed, r.framedipaddress),
         subscriber_id = COALESCE(r.subscriber_id, NULLIF(o.subscriber_id, 0)),
-        tags = CASE WHEN cardinality(o.tags::text[]) > 0 THEN o.tags::text[] ELSE r.tags END
+        -- A record's tags replace the row's, but 'reopened' stays once given.
+        tags = CASE WHEN o.was_open AND NOT 'reopened' = ANY (r.tags)
+                    THEN CASE WHEN cardinality(o.tags::text[]) > 0 THEN o.tags::text[]
+                              ELSE r.tags END
+                    ELSE array_append(array_remove(
+                             CASE WHEN cardinality(o.tags::text[]) > 0 THEN o.tags::text[]
+                                  ELSE r.tags END, 'reopened'), 'reopened') END
     FROM old o
     WHERE r.radacctid = o.radacctid AND r.acctstarttime = o.start_ts
-      AND (o.stop_t IS NOT NULL OR to_timestamp(o.upd_t) > r.acctupdatetime
+      AND (NOT o.was_open OR o.stop_t IS NOT NULL OR to_timestamp(o.upd_t) > r.acctupdatetime
            OR o.stime > r.acctsessiontime OR o.in_o > r.acctinputoctets
            OR o.out_o > r.acctoutputoctets
            OR (o.framed IS NOT NULL AND o.framed IS DISTINCT FROM r.framedipaddress))
     RETURNING r.radacctid, r.subscriber_id, r.framedipaddress, r.acctstoptime IS NOT NULL AS closed,
-              o.old_subscriber
+              o.old_subscriber, o.was_open, o.idx
 ), base AS (
     SELECT idx, COALESCE(NULLIF(subscriber_id, 0), old_subscriber) AS sub, o_in, o_out FROM old
     UNION ALL
@@ -353,9 +376,22 @@ WITH s AS (
                   download = t.download + LEAST(EXCLUDED.download, 9223372036854775807 - t.download)
     RETURNING t.subscriber_id, t.month, t.upload, t.download
 ), ended AS (
-    SELECT radacctid, subscriber_id, framedipaddress FROM upd WHERE closed
+    SELECT radacctid, subscriber_id, framedipaddress FROM upd WHERE closed AND was_open
     UNION ALL
     SELECT NULL, NULLIF(subscriber_id, 0), framed FROM s WHERE is_new AND stop_t IS NOT NULL
+), back AS (
+    -- Reopened by an Interim, with an address: the pool rows of those addresses as they are.
+    -- holds_other: the subscriber holds another address of that pool (one per pool, the
+    -- ip_pool_one_per_subscriber index); first: this batch's first claimant of the address.
+    SELECT u.idx, u.subscriber_id AS sub, u.framedipaddress AS ip, p.id, p.status,
+           p.subscriber_id AS holder,
+           EXISTS (SELECT 1 FROM ip_pool_assignments q
+                   WHERE q.pool_name = p.pool_name AND q.subscriber_id = u.subscriber_id
+                     AND q.id <> p.id) AS holds_other,
+           u.idx = min(u.idx) OVER (PARTITION BY p.id) AS first
+    FROM upd u
+    JOIN ip_pool_assignments p ON p.ip = u.framedipaddress
+    WHERE NOT u.was_open AND NOT u.closed AND u.framedipaddress IS NOT NULL
 ), rel AS (
     UPDATE ip_pool_assignments p
     SET status = 'available', subscriber_id = NULL, assigned_at = NULL, updated_at = now()
@@ -364,16 +400,42 @@ WITH s AS (
       AND NOT EXISTS (SELECT 1 FROM radacct o
                       WHERE o.acctstoptime IS NULL AND o.framedipaddress = c.framedipaddress
                         AND o.radacctid NOT IN (SELECT radacctid FROM upd WHERE closed))
+      AND c.framedipaddress NOT IN (SELECT ip FROM back)
+    RETURNING p.id
+), claim AS (
+    -- The status is re-checked on the row as it is now (a claim may have taken it since the
+    -- snapshot); as a CASE, so that the free-address partial index (ip_pool_free) never looks
+    -- like a better path than the primary key.
+    UPDATE ip_pool_assignments p
+    SET status = 'in_use', subscriber_id = b.sub, assigned_at = now(), updated_at = now()
+    FROM back b
+    WHERE p.id = b.id AND b.first AND b.status = 'available' AND NOT b.holds_other
+      AND CASE WHEN p.status = 'available' THEN true END
     RETURNING p.id
 ), today AS (
     SELECT (to_timestamp($20) AT TIME ZONE $19)::date AS day
 )
 -- (kind, subscriber, a, b, c): 0 the counts (updated, closed, addresses released); 1 / 2 a
 -- subscriber's new totals of today / this month (upload, download); 3 its tier; 4 its change
--- in open sessions (an updated row leaves its old subscriber and joins its new one unless
--- closed).
+-- in open sessions (an updated row leaves its old subscriber unless it was closed, and joins
+-- its new one unless closed); 5 (sessions reopened, addresses taken back); 6 a reopened
+-- session's address left as it is (holder, address, session idx, why: 1 held, 2 reserved,
+-- 3 the subscriber holds another address of that pool); 7 a subscriber with a reopened
+-- session, whose state the caller reads back.
 SELECT 0::bigint, 0::bigint, (SELECT count(*) FROM upd WHERE NOT closed),
        (SELECT count(*) FROM upd WHERE closed), (SELECT count(*) FROM rel)
+UNION ALL
+SELECT 5, 0, (SELECT count(*) FROM upd WHERE NOT was_open), (SELECT count(*) FROM claim), 0
+UNION ALL
+SELECT DISTINCT 7, subscriber_id, 0, 0, 0 FROM upd WHERE NOT was_open AND subscriber_id IS NOT NULL
+UNION ALL
+SELECT 6, b.holder, b.ip - '0.0.0.0'::inet, b.idx,
+       CASE WHEN b.status = 'reserved' THEN 2 WHEN b.status = 'available' AND b.holds_other THEN 3
+            ELSE 1 END
+FROM back b
+WHERE b.id NOT IN (SELECT id FROM claim)
+  AND NOT (b.status <> 'available' AND b.holder IS NOT DISTINCT FROM b.sub
+           AND (b.status = 'in_use' OR b.holder IS NOT NULL))
 UNION ALL
 SELECT 1, d.subscriber_id, d.upload, d.download, 0 FROM daily d, today WHERE d.day = today.day
 UNION ALL
@@ -383,7 +445,7 @@ UNION ALL
 SELECT 3, sub, min(tier), 0, 0 FROM per_day GROUP BY sub
 UNION ALL
 SELECT 4, moved.sub, sum(moved.d), 0, 0
-FROM (SELECT old_subscriber AS sub, -1 AS d FROM upd WHERE old_subscriber IS NOT NULL
+FROM (SELECT old_subscriber AS sub, -1 AS d FROM upd WHERE was_open AND old_subscriber IS NOT NULL
       UNION ALL
       SELECT subscriber_id, 1 FROM upd WHERE NOT closed AND subscriber_id IS NOT NULL) moved
 GROUP BY moved.sub HAVING sum(moved.d) <> 0
@@ -498,6 +560,11 @@ std::vector<SubscriberLiveState> readLiveState(const pqxx::result& rows) {
 /// What the batch did to one subscriber, as the statements report it.
 struct Touch {
     int64_t open_delta = 0;  // sessions opened - sessions closed
+    // A session of this subscriber was reopened. The caller's state may still count it as
+    // open: the MikroTik reconciler closes sessions in another process, which the caller
+    // learns of only at its next full load. So the delta alone could count it twice; the
+    // subscriber is read back instead (a rare event, one more query).
+    bool read_back = false;
     std::optional<int> tier;
     std::optional<std::pair<uint64_t, uint64_t>> daily, monthly;  // new totals (up, down)
 };
@@ -623,6 +690,27 @@ void applySegment(pqxx::work& txn, Segment& seg, std::string_view timezone, int6
             result.ignored += known - updated - closed;
             continue;
         }
+        if (kind == 5) {
+            result.reopened += row[2].as<uint64_t>();
+            result.addresses_reclaimed += row[3].as<uint64_t>();
+            continue;
+        }
+        if (kind == 7) {
+            touches[row[1].as<int64_t>()].read_back = true;
+            continue;
+        }
+        if (kind == 6) {
+            const AccountingRecord& r = *seg.sessions.at(row[3].as<size_t>() - 1).identity;
+            ReopenConflict c;
+            c.ip = static_cast<uint32_t>(row[2].as<int64_t>());
+            c.session_id = r.session_id;
+            c.unique_id = r.unique_id;
+            c.username = r.username;
+            c.holder = row[1].is_null() ? 0 : row[1].as<int64_t>();
+            c.why = static_cast<ReopenConflict::Why>(row[4].as<int>());
+            result.reopen_conflicts.push_back(std::move(c));
+            continue;
+        }
         Touch& t = touches[row[1].as<int64_t>()];
         if (kind == 1)
             t.daily.emplace(row[2].as<uint64_t>(), row[3].as<uint64_t>());
@@ -672,7 +760,8 @@ ApplyResult AccountingRepository::apply(pqxx::work& txn, std::span<const Account
     bool any_unknown = false;
     result.touched.reserve(touches.size());
     for (const auto& [id, t] : touches) {
-        std::optional<SubscriberLiveState> before = known ? known(id) : std::nullopt;
+        std::optional<SubscriberLiveState> before =
+            known && !t.read_back ? known(id) : std::nullopt;
         if (!before) {
             unknown.addInt(id);
             any_unknown = true;

@@ -12,6 +12,9 @@
 //    or late Stop, or an Interim after the Stop, changes nothing.
 //  - Accounting-On / Accounting-Off close every open session of that NAS (stop time = event
 //    time, terminate cause "NAS-Reboot"), and release their managed pool IPs.
+//  - A session Gatehouse closed itself (stale sweep "Stale-Session", MikroTik reconciler
+//    "NAS-Reconcile") is reopened by an Interim, or closed properly by a Stop, whose event
+//    time is after the recorded stop; tagged 'reopened' (docs/accounting.md).
 //  - Usage: the bytes a record adds over what radacct already had (the delta, never negative)
 //    are added to the subscriber's daily and monthly counters for the day / month of the
 //    event in the ISP's time zone (settings.timezone, an IANA name).
@@ -39,11 +42,33 @@ struct SubscriberLiveState {
     int current_tier = 0;  // subscribers.current_tier (what the NAS was last told)
 };
 
+/// A session an Interim reopened whose pool address was not free to take back: left as it is,
+/// for an operator to look at (the NAS and someone else may now use the same address).
+struct ReopenConflict {
+    enum class Why : int {
+        kHeld = 1,         // another subscriber holds it (holder; 0: in use without an owner)
+        kReserved = 2,     // the address is reserved
+        kHoldsAnother = 3  // the subscriber holds another address of that pool already
+    };
+    uint32_t ip = 0;
+    std::string session_id;  // Acct-Session-Id
+    std::string unique_id;   // acctuniqueid
+    std::string username;
+    int64_t holder = 0;  // ip_pool_assignments.subscriber_id; 0: none
+    Why why = Why::kHeld;
+};
+
 struct ApplyResult {
     uint64_t opened = 0;   // sessions created (Start, or an Interim/Stop without Start)
     uint64_t updated = 0;  // sessions whose counters or times moved
     uint64_t closed = 0;   // sessions a Stop (or NAS On/Off) closed
     uint64_t ignored = 0;  // repeats and late packets that changed nothing
+    /// Sessions Gatehouse had closed itself (Stale-Session, NAS-Reconcile) that a later
+    /// Interim reopened or a later Stop closed with the NAS's own time and cause; also counted
+    /// in updated / closed.
+    uint64_t reopened = 0;
+    uint64_t addresses_reclaimed = 0;  // pool addresses reopened sessions took back
+    std::vector<ReopenConflict> reopen_conflicts;
     std::vector<SubscriberLiveState> touched;  // one per subscriber_id != 0 in the batch
     /// The batch's session keys, all in acct_sessions once the transaction commits (for the
     /// caller's KnownSessions).
@@ -68,10 +93,11 @@ class AccountingRepository {
     /// read cost more than the batch's writes): open_sessions = known + the sessions the batch
     /// opened - those it closed (as the statements report them); usage today / this month and
     /// current_tier as the batch's usage upserts return them, else known's. Only subscribers
-    /// `known` does not hold are read back. So `known` must be the state before this batch
-    /// (the writer updates LiveState only after its commit, on its own thread). Sessions
-    /// another radius node opened or closed are not seen this way; they show up at the next
-    /// full load (start, a new day, the stale sweep) or a spool replay (which passes no
+    /// `known` does not hold, and those with a reopened session (known may still count a
+    /// session the MikroTik reconciler closed as open), are read back. So `known` must be the state
+    /// before this batch (the writer updates LiveState only after its commit, on its own thread).
+    /// Sessions another radius node opened or closed are not seen this way; they show up at the
+    /// next full load (start, a new day, the stale sweep) or a spool replay (which passes no
     /// `known`).
     ///
     /// `sessions`: keys known to exist already; those are not offered for creation.

@@ -9,6 +9,7 @@
 #include "core/store/accounting_repository.hpp"
 #include "core/store/pg_pool.hpp"
 #include "core/store/spool.hpp"
+#include "core/store/validate.hpp"
 #include "core/util/one_line.hpp"
 
 namespace gatehouse::store {
@@ -154,6 +155,8 @@ AccountingWriterStats AccountingWriter::stats() const {
     s.spool_pending_records = spool_records_.load();
     s.tier_changes = tier_changes_.load();
     s.stale_closed = stale_closed_.load();
+    s.sessions_reopened = reopened_.load();
+    s.reopen_conflicts = reopen_conflicts_.load();
     s.quarantined = quarantined_.load();
     s.database_up = database_up_.load();
     {
@@ -423,6 +426,7 @@ bool AccountingWriter::commit(Lane& lane, std::span<const AccountingRecord> reco
             lane.sessions.add(key);
         if (live_ != nullptr)
             live_->update(result.touched);
+        noteReopened(result);
         return true;
     } catch (const pqxx::sql_error& e) {
         if (isPermanentSqlState(e.sqlstate()))
@@ -486,6 +490,7 @@ bool AccountingWriter::isolate(Lane& lane, std::span<const AccountingRecord> rec
             txn.commit();
             if (live_ != nullptr)
                 live_->update(result.touched);
+            noteReopened(result);
         } catch (const pqxx::sql_error& e) {
             if (!isPermanentSqlState(e.sqlstate()))
                 return lostConnection(lane, "record by record: " + oneLine(e.what()));
@@ -525,6 +530,7 @@ void AccountingWriter::replayOne() {
             txn.commit();
             if (live_ != nullptr)
                 live_->update(result.touched);
+            noteReopened(result);
         }
     } catch (const pqxx::sql_error& e) {
         if (!isPermanentSqlState(e.sqlstate())) {
@@ -642,6 +648,34 @@ void AccountingWriter::sweepStale() {
         }
     } catch (const std::exception& e) {
         say("accounting: stale session sweep failed: " + oneLine(e.what()));
+    }
+}
+
+void AccountingWriter::noteReopened(const ApplyResult& result) {
+    if (result.reopened == 0)
+        return;
+    reopened_.fetch_add(result.reopened);
+    reopen_conflicts_.fetch_add(result.reopen_conflicts.size());
+    say("accounting: reopened " + std::to_string(result.reopened) +
+        " sessions closed by Gatehouse (Stale-Session, NAS-Reconcile) that the NAS still "
+        "accounts for, took back " +
+        std::to_string(result.addresses_reclaimed) + " pool addresses");
+    // One line per conflict, but a bounded number per batch: after a long partition many
+    // sessions may come back at once, and the count above is in the metrics anyway.
+    constexpr size_t kMaxConflictLines = 20;
+    size_t shown = 0;
+    for (const ReopenConflict& c : result.reopen_conflicts) {
+        if (shown++ == kMaxConflictLines) {
+            say("gatehouse.accounting.reopen_conflict more=" +
+                std::to_string(result.reopen_conflicts.size() - kMaxConflictLines));
+            break;
+        }
+        const char* why = c.why == ReopenConflict::Why::kReserved       ? "reserved"
+                          : c.why == ReopenConflict::Why::kHoldsAnother ? "holds_another"
+                                                                        : "held";
+        say("gatehouse.accounting.reopen_conflict ip=" + formatIpv4(c.ip) +
+            " session=" + oneLine(c.session_id) + " user=" + oneLine(c.username) + " holder=" +
+            (c.holder != 0 ? std::to_string(c.holder) : std::string("-")) + " why=" + why);
     }
 }
 

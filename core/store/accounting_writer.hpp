@@ -111,7 +111,11 @@ struct AccountingWriterStats {
     uint64_t spool_pending_records = 0;
     uint64_t tier_changes = 0;
     uint64_t stale_closed = 0;
-    uint64_t quarantined = 0;  // refused by PostgreSQL for their content: quarantine.jsonl
+    /// Sessions we had closed (stale sweep, MikroTik reconciler) that the NAS's accounting
+    /// brought back (docs/accounting.md, "Sessions we closed that come back").
+    uint64_t sessions_reopened = 0;
+    uint64_t reopen_conflicts = 0;  // of those, addresses someone else held by then
+    uint64_t quarantined = 0;       // refused by PostgreSQL for their content: quarantine.jsonl
     bool database_up = false;
 };
 
@@ -174,6 +178,8 @@ class AccountingWriter {
     void refreshDay();
     void reloadLiveState(pqxx::connection& conn, const std::string& tz);
     void sweepStale();
+    /// After a commit: counts the batch's reopened sessions and logs their address conflicts.
+    void noteReopened(const ApplyResult& result);
     void acknowledge(std::vector<Item>& batch, bool durable);
     void say(std::string_view line) const;
 
@@ -210,7 +216,7 @@ class AccountingWriter {
     std::atomic<uint64_t> committed_records_{0}, committed_batches_{0}, spooled_records_{0},
         spooled_batches_{0}, replayed_records_{0}, replayed_batches_{0}, refused_{0}, lost_{0},
         last_batch_{0}, max_batch_{0}, spool_batches_{0}, spool_records_{0}, tier_changes_{0},
-        stale_closed_{0}, quarantined_{0};
+        stale_closed_{0}, quarantined_{0}, reopened_{0}, reopen_conflicts_{0};
     std::atomic<bool> database_up_{false};
 };
 

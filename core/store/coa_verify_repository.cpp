@@ -61,7 +61,9 @@ Expected<std::vector<CoaToVerify>, StoreError> listCoaToVerify(pqxx::connection&
             "  AND a.acctstarttime <= c.done_at),"
             " c.done_at + make_interval(secs => " +
             std::to_string(window.count()) +
-            ") <= now()"
+            ") <= now(),"
+            " COALESCE((SELECT p->>1 FROM jsonb_array_elements(c.attributes) p"
+            "  WHERE p->>0 = 'Mikrotik-Rate-Limit' LIMIT 1), '')"
             " FROM coa_requests c JOIN nas_devices n ON n.id = c.nas_id"
             " WHERE c.status = 'acked' AND c.verified_at IS NULL"
             " AND c.done_at > now() - make_interval(secs => " +
@@ -82,6 +84,7 @@ Expected<std::vector<CoaToVerify>, StoreError> listCoaToVerify(pqxx::connection&
             v.done_via = row[8].as<std::string>();
             v.accounting_open = row[9].as<bool>();
             v.past_window = row[10].as<bool>();
+            v.rate_limit = row[11].as<std::string>();
             out.push_back(std::move(v));
         }
         return out;

@@ -39,8 +39,9 @@ struct CoaToVerify {
     std::string kind;  // coa|disconnect
     std::string username;
     std::string acct_session_id;
-    std::string framed_ip;  // the Framed-IP-Address attribute sent, "" when none
-    std::string done_via;   // radius|api
+    std::string framed_ip;   // the Framed-IP-Address attribute sent, "" when none
+    std::string rate_limit;  // the Mikrotik-Rate-Limit attribute sent, "" when none
+    std::string done_via;    // radius|api
     /// radacct still has an open session (acctstoptime NULL) on this NAS that the request
     /// named: same user, same Acct-Session-Id when the row has one, started before the ACK.
     bool accounting_open = false;

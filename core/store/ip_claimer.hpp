@@ -17,15 +17,20 @@
 namespace gatehouse::store {
 
 struct IpClaimRequest {
-    std::string pool;
+    std::string pool;     // "" with static_attempts > 0
     std::string address;  // "" any free one (the subscriber's last first), else exactly this
     int64_t subscriber_id = 0;
     int64_t nas_id = 0;
+    /// > 0: `address` is the subscriber's static IP, checked against other subscribers'
+    /// sessions (claimStaticIp, docs/ipam.md); the policy's ip.on_conflict plan.
+    int static_attempts = 0;
+    std::string static_subnet;  // where a fallback comes from; "": reject instead
 };
 
 struct IpClaimResult {
     uint32_t ip = 0;    // host order; 0: none claimed (see error)
     std::string error;  // "pool exhausted", "no such pool", "database unavailable", ...
+    std::string note;   // an address given, but worth a log line (a static-IP fallback)
 };
 
 /// Where results go (a worker). Called on the claimer's thread: must not block.

@@ -420,6 +420,14 @@ Expected<uint64_t, StoreError> releaseSubscriberIps(pqxx::connection& conn, int6
     }
 }
 
+uint64_t releaseSubscriberIpsWithoutSession(pqxx::work& txn, int64_t subscriber_id) {
+    // releaseWhere binds a second parameter ($2); this condition needs none, so it is ''.
+    return releaseWhere(txn,
+                        "$2 = '' AND NOT EXISTS (SELECT 1 FROM radacct o"
+                        " WHERE o.acctstoptime IS NULL AND o.framedipaddress = p.ip)",
+                        subscriber_id, std::string());
+}
+
 Expected<IpClaim, ClaimError> claimIpExact(pqxx::connection& conn, std::string_view pool,
                                            int64_t subscriber_id, std::optional<int64_t> nas_id,
                                            std::string_view ip) {

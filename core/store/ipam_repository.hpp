@@ -15,6 +15,7 @@
 #include <vector>
 
 #include <pqxx/connection>
+#include <pqxx/transaction>
 
 #include "core/store/error.hpp"
 #include "core/util/expected.hpp"
@@ -119,6 +120,10 @@ Expected<bool, StoreError> releaseIp(pqxx::connection& conn, int64_t subscriber_
 /// deletion. Returns how many.
 Expected<uint64_t, StoreError> releaseSubscriberIps(pqxx::connection& conn, int64_t subscriber_id,
                                                     std::string_view pool = {});
+/// Inside the caller's transaction (a plan change, committed with it): frees the addresses
+/// `subscriber_id` holds that no open radacct session uses; an address a live session still has
+/// stays until its Stop. Returns how many. A database error throws.
+uint64_t releaseSubscriberIpsWithoutSession(pqxx::work& txn, int64_t subscriber_id);
 
 struct SyncChange {
     enum class Kind : uint8_t {

@@ -6,6 +6,10 @@ namespace gatehouse::store {
 
 std::vector<OpenSession> findOpenSessions(pqxx::connection& conn, const OpenSessionFilter& f) {
     pqxx::read_transaction txn(conn);
+    return findOpenSessions(txn, f);
+}
+
+std::vector<OpenSession> findOpenSessions(pqxx::transaction_base& txn, const OpenSessionFilter& f) {
     auto r = txn.exec_params(
         "SELECT r.username, r.acctsessionid, COALESCE(host(r.framedipaddress), ''),"
         " host(r.nasipaddress), r.subscriber_id, n.id, COALESCE(n.name, '')"

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <pqxx/connection>
+#include <pqxx/transaction_base>
 
 #include "core/store/coa_outbox_repository.hpp"
 
@@ -33,6 +34,8 @@ struct OpenSessionFilter {
 /// Oldest first. The NAS is the one the packets came from (radacct.nas_id), else the one
 /// registered at the reported NAS-IP-Address.
 std::vector<OpenSession> findOpenSessions(pqxx::connection& conn, const OpenSessionFilter& f);
+/// The same inside the caller's transaction (a job that enqueues in the same transaction).
+std::vector<OpenSession> findOpenSessions(pqxx::transaction_base& txn, const OpenSessionFilter& f);
 
 /// User-Name + Acct-Session-Id + Framed-IP-Address when known + NAS-IP-Address as the NAS
 /// reported it. Every present one must match (RFC 5176 3).

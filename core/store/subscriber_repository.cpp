@@ -2,6 +2,9 @@
 
 #include <pqxx/pqxx>
 
+#include "core/store/coa_outbox_repository.hpp"
+#include "core/store/ipam_repository.hpp"
+#include "core/store/open_sessions.hpp"
 #include "core/store/validate.hpp"
 
 namespace gatehouse::store {
@@ -61,6 +64,58 @@ std::string literal(pqxx::transaction_base& txn, const std::optional<T>& v) {
 
 std::string expiresLiteral(const std::optional<int64_t>& v) {
     return v ? "to_timestamp(" + std::to_string(*v) + ")" : "NULL";
+}
+
+// What the sessions need to know about a row, before and after an update.
+struct LiveFacts {
+    std::optional<int64_t> service_id;
+    bool enabled = true;
+    bool expired = false;  // expires_at <= now(); a NULL expiry never expires
+};
+
+constexpr const char* kLiveFactsColumns =
+    "service_id, enabled, COALESCE(expires_at <= now(), false)";
+
+LiveFacts liveFactsOf(const pqxx::row& r, int first) {
+    LiveFacts f;
+    if (!r[first].is_null())
+        f.service_id = r[first].as<int64_t>();
+    f.enabled = r[first + 1].as<bool>();
+    f.expired = r[first + 2].as<bool>();
+    return f;
+}
+
+// The session change an update calls for (docs/coa.md "Plan change, renewal, disable,
+// expiry"), in the update's transaction so the change and its job commit together. One job per
+// update: a Disconnect ("disabled", then "renewal") also carries out a plan change, since the
+// redial is authorised afresh. The job row is only written while the subscriber has an open
+// session: without one the next login simply sees the new row.
+void recordSessionChange(pqxx::work& txn, int64_t id, const LiveFacts& before,
+                         const LiveFacts& after) {
+    const bool plan = before.service_id != after.service_id;
+    const bool disabled = before.enabled && !after.enabled;
+    const bool renewed = before.expired && !after.expired;
+    if (plan) {
+        // The old plan's pool addresses go back unless a live session still uses one: that
+        // one is released by the session's Stop (the fup_coa job disconnects a session whose
+        // address belongs to another pool than the new plan's).
+        releaseSubscriberIpsWithoutSession(txn, id);
+    }
+    const char* kind = disabled ? "disabled" : renewed ? "renewal" : plan ? "plan" : nullptr;
+    if (kind == nullptr)
+        return;
+    const char* reason = disabled  ? "account disabled"
+                         : renewed ? "expiry moved to the future"
+                                   : "service changed";
+    std::optional<int64_t> from_service;
+    if (std::string_view(kind) == "plan")
+        from_service = before.service_id;
+    txn.exec_params(
+        "INSERT INTO tier_change_jobs (subscriber_id, from_tier, to_tier, reason, kind,"
+        " from_service_id) SELECT s.id, s.current_tier, s.current_tier, $2, $3, $4"
+        " FROM subscribers s WHERE s.id = $1 AND EXISTS (SELECT 1 FROM radacct r"
+        "  WHERE r.acctstoptime IS NULL AND r.subscriber_id = $1)",
+        id, std::string(reason), std::string(kind), from_service);
 }
 
 }  // namespace
@@ -181,14 +236,21 @@ Expected<void, StoreError> updateSubscriber(pqxx::connection& conn, const crypto
         }
         if (sets.empty())
             return invalid("", "nothing to change (give at least one field)");
+        // The row is locked before it is read, so two operators' updates see each other's
+        // result and a change is turned into one job, not two or none.
+        auto current = txn.exec_params(std::string("SELECT id, ") + kLiveFactsColumns +
+                                           " FROM subscribers WHERE username = $1 FOR UPDATE",
+                                       std::string(username));
+        if (current.empty())
+            return unexpected(StoreError{StoreErrorKind::kNotFound, "username",
+                                         "no subscriber '" + std::string(username) + "'", 0});
+        const int64_t id = current[0][0].as<int64_t>();
         std::string sql = "UPDATE subscribers SET ";
         for (size_t i = 0; i < sets.size(); ++i)
             sql += (i ? ", " : "") + sets[i];
-        sql += " WHERE username = " + txn.quote(std::string(username));
-        auto r = txn.exec(sql);
-        if (r.affected_rows() == 0)
-            return unexpected(StoreError{StoreErrorKind::kNotFound, "username",
-                                         "no subscriber '" + std::string(username) + "'", 0});
+        sql += " WHERE id = " + std::to_string(id) + " RETURNING " + kLiveFactsColumns;
+        auto updated = txn.exec(sql);
+        recordSessionChange(txn, id, liveFactsOf(current[0], 1), liveFactsOf(updated[0], 0));
         txn.commit();
         return {};
     } catch (const std::exception& e) {
@@ -199,11 +261,34 @@ Expected<void, StoreError> updateSubscriber(pqxx::connection& conn, const crypto
 Expected<void, StoreError> deleteSubscriber(pqxx::connection& conn, std::string_view username) {
     try {
         pqxx::work txn(conn);
-        auto r = txn.exec("DELETE FROM subscribers WHERE username = " +
-                          txn.quote(std::string(username)));
-        if (r.affected_rows() == 0)
+        auto current = txn.exec_params("SELECT id FROM subscribers WHERE username = $1 FOR UPDATE",
+                                       std::string(username));
+        if (current.empty())
             return unexpected(StoreError{StoreErrorKind::kNotFound, "username",
                                          "no subscriber '" + std::string(username) + "'", 0});
+        const int64_t id = current[0][0].as<int64_t>();
+        // A deleted account must not stay online. Its session change jobs cascade away with
+        // the row, so the Disconnect goes straight into the outbox, in this transaction (the
+        // outbox row's subscriber_id becomes NULL with the delete; the row stays).
+        OpenSessionFilter filter;
+        filter.subscriber_id = id;
+        for (const OpenSession& s : findOpenSessions(txn, filter)) {
+            if (!s.nas_id)
+                continue;  // a NAS no longer registered: nobody to tell
+            CoaEnqueue in;
+            in.nas_id = *s.nas_id;
+            in.subscriber_id = id;
+            in.username = s.username;
+            in.acct_session_id = s.acct_session_id;
+            in.kind = "disconnect";
+            in.attributes = identifySession(s);
+            in.reason = "deleted";
+            if (auto queued = enqueueCoa(txn, in); !queued)
+                return unexpected(queued.error());
+        }
+        // Addresses a live session still uses are freed by its Stop or by the pool sync.
+        releaseSubscriberIpsWithoutSession(txn, id);
+        txn.exec_params("DELETE FROM subscribers WHERE id = $1", id);
         txn.commit();
         return {};
     } catch (const std::exception& e) {

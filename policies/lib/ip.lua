@@ -2,7 +2,9 @@
 -- after authorize() returns (it claims pool addresses asynchronously, never on the worker).
 --
 -- The rules, first match wins:
---   1. sub.static_ip                          -> { static = "10.0.0.5" }   Framed-IP-Address
+--   1. sub.static_ip                          -> { static = "10.0.0.5",    Framed-IP-Address; C++
+--                                                  on_conflict = ... }     checks nobody else uses
+--                                                                          it (ip.on_static_conflict)
 --   2. an operator row Framed-IP-Address      -> { static = ... }          (radreply, ProxPanel)
 --   3. service.managed_pool                   -> { pool = "managed-1" }    Gatehouse claims a free
 --                                                address; the subscriber's last address first
@@ -53,45 +55,46 @@ function ip.extra(sub, name)
   return row_value(sub.extra, name)
 end
 
+-- What C++ does when a subscriber's static address is already in use by another subscriber's
+-- session (two operators typed the same address, or a pool handed it out before it became
+-- someone's static IP). The ProxPanel rule: try the static address on a few logins in a row
+-- (the other session may be a stale one about to be closed), then give this subscriber a free
+-- address of Gatehouse's pools in the same /24, so both stay online, and log it for the
+-- operator (gatehouse.ipam.static_conflict; table ip_static_conflicts, docs/ipam.md).
+--
+-- The plan rides along with the static rule and C++ (IPAM) carries it out after authorize()
+-- returns, in one PostgreSQL transaction (a policy cannot do I/O):
+--   { attempts = 3, subnet = "10.1.2.0/24" }
+--     attempts  the login that falls back: logins 1 .. attempts-1 in a row that find the
+--               address taken are rejected ("static ip conflict"); 1 falls back at once
+--     subnet    where the fallback address comes from; nil: keep rejecting instead
+ip.STATIC_CONFLICT_ATTEMPTS = 3
+
+function ip.on_static_conflict(addr, attempts)
+  if not ip.is_ipv4(addr) then return nil end
+  return { attempts = attempts or ip.STATIC_CONFLICT_ATTEMPTS, subnet = ip.subnet24(addr) }
+end
+
+local function static_rule(addr)
+  return { static = addr, on_conflict = ip.on_static_conflict(addr) }
+end
+
 -- The IP rule for `sub` under `service` (may be nil), as accept()'s opts.ip, or nil.
 function ip.rule(sub, service)
   if not util.blank(sub.static_ip) then
-    if ip.is_ipv4(sub.static_ip) then return { static = sub.static_ip } end
+    if ip.is_ipv4(sub.static_ip) then return static_rule(sub.static_ip) end
     log.warn("subscriber " .. tostring(sub.username) .. ": static_ip '" .. sub.static_ip
       .. "' is not an IPv4 address; ignored")
   end
   local rows = sub.extra -- read once: each read of sub.extra goes through the engine
   local row_ip = row_value(rows, "Framed-IP-Address")
-  if ip.is_ipv4(row_ip) then return { static = row_ip } end
+  if ip.is_ipv4(row_ip) then return static_rule(row_ip) end
   if service == nil then return nil end
   if not util.blank(service.managed_pool) then return { pool = service.managed_pool } end
   local row_pool = row_value(rows, "Framed-Pool")
   if not util.blank(row_pool) then return { nas_pool = row_pool } end
   if not util.blank(service.pool_name) then return { nas_pool = service.pool_name } end
   return nil
-end
-
--- What to do when a subscriber's static address is already in use by another session
--- (two operators typed the same static IP for two customers). The ProxPanel rule: retry the
--- static address a few times (the other session may be a stale one about to be closed),
--- then give this subscriber a free address from the same /24, so both stay online and the
--- operator gets a log line to sort it out.
---
--- C++ (IPAM) calls this with the number of conflicting attempts so far (1 after the first
--- conflict) and gets back one of:
---   { static = "10.1.2.5" }                          try the static address again
---   { subnet = "10.1.2.0/24", avoid = "10.1.2.5",    claim any free address of that /24 from
---     reason = "static ip conflict" }                Gatehouse's pools, never `avoid`
--- `max_attempts` defaults to 3 (ProxPanel's "3 retries").
-ip.STATIC_CONFLICT_RETRIES = 3
-
-function ip.on_static_conflict(sub, attempts, max_attempts)
-  max_attempts = max_attempts or ip.STATIC_CONFLICT_RETRIES
-  local addr = sub.static_ip
-  if util.blank(addr) then addr = ip.extra(sub, "Framed-IP-Address") end
-  if not ip.is_ipv4(addr) then return nil end
-  if (attempts or 0) < max_attempts then return { static = addr } end
-  return { subnet = ip.subnet24(addr), avoid = addr, reason = "static ip conflict" }
 end
 
 return ip

@@ -12,12 +12,14 @@ end
 
 test("static_ip wins over every pool", function()
   local sub = t.subscriber({ static_ip = "10.0.0.5", service = managed() })
-  t.same(ip.rule(sub, managed()), { static = "10.0.0.5" })
+  t.same(ip.rule(sub, managed()),
+    { static = "10.0.0.5", on_conflict = { attempts = 3, subnet = "10.0.0.0/24" } })
 end)
 
 test("an operator Framed-IP-Address row acts as a static IP", function()
   local sub = t.subscriber({ extra = { { name = "Framed-IP-Address", value = "10.9.0.7" } } })
-  t.same(ip.rule(sub, managed()), { static = "10.9.0.7" })
+  t.same(ip.rule(sub, managed()),
+    { static = "10.9.0.7", on_conflict = { attempts = 3, subnet = "10.9.0.0/24" } })
 end)
 
 test("managed_pool makes Gatehouse claim an address", function()
@@ -57,24 +59,15 @@ test("subnet24 is the address's /24", function()
   t.eq(ip.subnet24("nope"), nil)
 end)
 
-test("a static conflict retries the static address up to 3 attempts", function()
-  local sub = t.subscriber({ static_ip = "10.1.2.5" })
-  t.same(ip.on_static_conflict(sub, 1), { static = "10.1.2.5" })
-  t.same(ip.on_static_conflict(sub, 2), { static = "10.1.2.5" })
+test("a static address comes with the conflict plan: 3 logins, then its /24", function()
+  t.same(ip.on_static_conflict("10.1.2.5"), { attempts = 3, subnet = "10.1.2.0/24" })
 end)
 
-test("after 3 conflicts the subscriber gets a free address of the same /24", function()
-  local sub = t.subscriber({ static_ip = "10.1.2.5" })
-  t.same(ip.on_static_conflict(sub, 3),
-    { subnet = "10.1.2.0/24", avoid = "10.1.2.5", reason = "static ip conflict" })
+test("the number of logins before the fallback can be changed", function()
+  t.same(ip.on_static_conflict("10.1.2.5", 1), { attempts = 1, subnet = "10.1.2.0/24" })
 end)
 
-test("the retry count can be changed per call", function()
-  local sub = t.subscriber({ static_ip = "10.1.2.5" })
-  t.same(ip.on_static_conflict(sub, 1, 1),
-    { subnet = "10.1.2.0/24", avoid = "10.1.2.5", reason = "static ip conflict" })
-end)
-
-test("a conflict without a static address has no rule", function()
-  t.eq(ip.on_static_conflict(t.subscriber({}), 5), nil)
+test("no conflict plan without an IPv4 address", function()
+  t.eq(ip.on_static_conflict(nil), nil)
+  t.eq(ip.on_static_conflict("10.1.2"), nil)
 end)

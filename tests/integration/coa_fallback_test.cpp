@@ -94,7 +94,8 @@ class CoaFallbackTest : public store::testing::PgTest {
     }
 
     int64_t enqueue(int64_t nas, const std::string& user, const std::string& session,
-                    const std::string& ip, const std::string& kind = "disconnect") {
+                    const std::string& ip, const std::string& kind = "disconnect",
+                    const std::string& rate = "2M/4M") {
         store::CoaEnqueue in;
         in.nas_id = nas;
         in.username = user;
@@ -103,15 +104,16 @@ class CoaFallbackTest : public store::testing::PgTest {
         in.attributes = {{"User-Name", user}, {"Acct-Session-Id", session}};
         if (!ip.empty())
             in.attributes.emplace_back("Framed-IP-Address", ip);
-        if (kind == "coa")
-            in.attributes.emplace_back("Mikrotik-Rate-Limit", "2M/4M");
+        if (kind == "coa" && !rate.empty())
+            in.attributes.emplace_back("Mikrotik-Rate-Limit", rate);
         return store::enqueueCoa(conn(), in).value();
     }
 
     // An acked row, as if the NAS had answered ACK.
     int64_t acked(int64_t nas, const std::string& user, const std::string& session,
-                  const std::string& ip, const std::string& kind = "disconnect") {
-        const int64_t id = enqueue(nas, user, session, ip, kind);
+                  const std::string& ip, const std::string& kind = "disconnect",
+                  const std::string& rate = "2M/4M") {
+        const int64_t id = enqueue(nas, user, session, ip, kind, rate);
         auto c = store::claimCoaById(conn(), id, {}).value().value();
         EXPECT_TRUE(store::recordCoaAck(conn(), c, std::nullopt).value_or(false));
         return id;
@@ -166,6 +168,16 @@ class CoaFallbackTest : public store::testing::PgTest {
             for (const auto& s : *sessions)
                 ids.push_back(s.id);
         return ids;
+    }
+
+    // The responder's test control (tests/nas/routeros_responder.py): what a CoA would do to
+    // a session's dynamic queue on a real router.
+    void control(uint16_t api_port, const std::string& command,
+                 const std::vector<std::string>& attributes) {
+        net::RouterOsClient client;
+        ASSERT_TRUE(client.connect("127.0.0.1", api_port, false, "admin", "secret", 5000));
+        auto done = client.run(command, attributes);
+        ASSERT_TRUE(done.has_value()) << command << ": " << done.error().text();
     }
 
     fs::path dir_;
@@ -312,10 +324,67 @@ TEST_F(CoaFallbackTest, RouterTellsWhatAccountingCannot) {
     EXPECT_EQ(col(gone, "verify_detail"),
               "api: not in /ppp/active (radacct still open: no Stop yet)");
     EXPECT_EQ(col(coa_up, "verify_result"), "verified");
-    EXPECT_EQ(col(coa_up, "verify_detail"), "api: session still in /ppp/active (rate not read)");
+    EXPECT_EQ(col(coa_up, "verify_detail"), "rate 2M/4M in queue <pppoe-alice>");
     EXPECT_EQ(col(coa_gone, "verify_result"), "unverified");
     EXPECT_EQ(col(coa_plain, "verify_result"), "skipped");
     EXPECT_EQ(col(coa_plain, "verify_detail"), "no check for a CoA on a cisco NAS without API");
+}
+
+TEST_F(CoaFallbackTest, CoaRateEqualToTheQueueMaxLimitIsVerified) {
+    Responder ros(dir_ / "responder.log");
+    ASSERT_NE(ros.port(), 0);
+    DeafPort deaf;
+    const int64_t api = addNas("edge", "127.0.0.1", "mikrotik", deaf.port(), ros.port());
+    // alice's queue prints "2M/4M", bob's "5000000/10000000" (older RouterOS); burst parts of
+    // the attribute are not in max-limit.
+    const int64_t a = acked(api, "alice", "81000001", "10.0.0.5", "coa", "2M/4M 4M/8M 2M/4M 10");
+    const int64_t b = acked(api, "bob", "81000002", "10.0.0.6", "coa", "5M/10M");
+    auto run = verify();
+    EXPECT_EQ(run.verified, 2u);
+    EXPECT_EQ(run.unverified, 0u);
+    EXPECT_EQ(col(a, "verify_result"), "verified");
+    EXPECT_EQ(col(a, "verify_detail"), "rate 2M/4M in queue <pppoe-alice>");
+    EXPECT_EQ(col(b, "verify_result"), "verified");
+    EXPECT_EQ(col(b, "verify_detail"), "rate 5M/10M in queue <pppoe-bob>");
+}
+
+TEST_F(CoaFallbackTest, CoaRateDifferentFromTheQueueIsUnverifiedNamingBoth) {
+    Responder ros(dir_ / "responder.log");
+    ASSERT_NE(ros.port(), 0);
+    DeafPort deaf;
+    const int64_t api = addNas("edge", "127.0.0.1", "mikrotik", deaf.port(), ros.port());
+    // The router ACKed but kept the old rate.
+    control(ros.port(), "/test/queue/set", {"=name=<pppoe-alice>", "=max-limit=1000000/2000000"});
+    const int64_t id = acked(api, "alice", "81000001", "10.0.0.5", "coa", "2M/4M");
+    auto run = verify();
+    EXPECT_EQ(run.unverified, 1u);
+    EXPECT_EQ(col(id, "verify_result"), "unverified");
+    EXPECT_EQ(col(id, "verify_detail"),
+              "rate 1M/2M in queue <pppoe-alice>, the CoA asked for 2M/4M");
+    ASSERT_EQ(lines_.size(), 1u);
+    EXPECT_NE(lines_[0].find("result=unverified detail=\"rate 1M/2M in queue <pppoe-alice>, the "
+                             "CoA asked for 2M/4M\""),
+              std::string::npos)
+        << lines_[0];
+}
+
+TEST_F(CoaFallbackTest, CoaRateWithoutAQueueIsUnverifiedAndWithoutARateNeedsNone) {
+    Responder ros(dir_ / "responder.log");
+    ASSERT_NE(ros.port(), 0);
+    DeafPort deaf;
+    const int64_t api = addNas("edge", "127.0.0.1", "mikrotik", deaf.port(), ros.port());
+    control(ros.port(), "/test/queue/remove", {"=name=<pppoe-alice>"});
+    control(ros.port(), "/test/queue/remove", {"=name=<pppoe-bob>"});
+    const int64_t shaped = acked(api, "alice", "81000001", "10.0.0.5", "coa", "2M/4M");
+    const int64_t plain = acked(api, "bob", "81000002", "10.0.0.6", "coa", "");
+    auto run = verify();
+    EXPECT_EQ(run.unverified, 1u);
+    EXPECT_EQ(run.verified, 1u);
+    EXPECT_EQ(col(shaped, "verify_result"), "unverified");
+    EXPECT_EQ(col(shaped, "verify_detail"), "no queue <pppoe-alice>");
+    EXPECT_EQ(col(plain, "verify_result"), "verified");
+    EXPECT_EQ(col(plain, "verify_detail"),
+              "api: session still in /ppp/active (no rate in the CoA)");
 }
 
 }  // namespace

@@ -131,6 +131,24 @@ else
     echo "$LAST_OUT"
 fi
 
+# 2b. RouterOS API credentials through `nas set`: listed as HAS_API yes, never the password; bad
+# input exits 2 naming the field.
+gh nas set lo --api-user admin --api-password 'pw-not-shown' --api-tls yes
+gh nas list
+if grep -Eq '^[0-9]+ +lo +127\.0\.0\.1 .* yes +yes$' "$WORK/cli.out" &&
+    ! grep -q 'pw-not-shown' "$WORK/cli.out"; then
+    echo "ok   nas set --api-*: HAS_API yes, password not shown"
+else
+    fail "nas set --api-*: $(cat "$WORK/cli.out")"
+fi
+"$GATEHOUSE" nas set lo --api-port 70000 >"$WORK/cli.out" 2>&1
+RC=$?
+if [ "$RC" = 2 ] && grep -q "^error: api_port: invalid number '70000'" "$WORK/cli.out"; then
+    echo "ok   nas set bad port: exit 2 naming api_port"
+else
+    fail "nas set bad port: exit $RC, $(cat "$WORK/cli.out")"
+fi
+
 # 3. The subscribers.
 expect "pap accept (mikrotik)" Access-Accept "$ALICE"
 echo "$LAST_OUT" | grep -q 'Mikrotik-Rate-Limit = "5M/20M"' ||

@@ -66,10 +66,20 @@ try {
     ],
   );
 
+  // The dynamic queue RADIUS shaping gives a PPP session (the CoA verifier reads it).
+  const queue = await api.write('/queue/simple/print', ['?name=<pppoe-alice>']);
+  expectEqual(
+    'queue ?name=<pppoe-alice>',
+    queue.map((r) => [r.name, r.target, r['max-limit'], r.dynamic]),
+    [['<pppoe-alice>', '10.0.0.5/32', '2M/4M', 'true']],
+  );
+
   await api.write('/ppp/active/remove', ['=.id=*80000001']);
   console.log('ok remove *80000001');
   const after = await api.write('/ppp/active/print');
   expectEqual('active after remove', after.map((r) => r.name), ['bob', 'carol']);
+  const queues = await api.write('/queue/simple/print', ['=.proplist=name']);
+  expectEqual('queues after remove', queues.map((r) => r.name), ['<pppoe-bob>']);
 
   let trapped = null;
   try {

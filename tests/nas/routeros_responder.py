@@ -9,6 +9,13 @@ core/net/routeros_word.cpp so that a misreading of the protocol cannot hide in b
                           [--silent] [--bad-password] [--reverse-pairs] [--empty-replies]
 
 Prints "READY <port>" on stdout once listening on 127.0.0.1. Stdlib only.
+
+Test control (not RouterOS): the seed's "queues" are the dynamic simple queues RouterOS makes for
+sessions shaped by RADIUS ("<pppoe-alice>"); a real router lets no API client edit them, only a
+CoA. Tests stand in for that CoA with two commands over the same API connection:
+
+    /test/queue/set =name=<pppoe-alice> =max-limit=2M/4M    (trap "no such item" when absent)
+    /test/queue/remove =name=<pppoe-alice>                  (as if the CoA dropped the shaping)
 """
 import argparse
 import hashlib
@@ -100,6 +107,17 @@ class Router:
         self.pools = seed.get("pools", [])
         self.active = seed.get("active", [])
         self.next_id = 0x80000100
+        # One simple queue per shaped session: defaults as RouterOS shows a dynamic one.
+        self.queues = []
+        for i, q in enumerate(seed.get("queues", [])):
+            row = {".id": "*%X" % (0x1000001 + i), "dynamic": "true", "disabled": "false"}
+            row.update(q)
+            self.queues.append(row)
+
+
+def queue_name(session):
+    """RouterOS names a PPP session's dynamic queue <service-user>: <pppoe-alice>."""
+    return "<%s-%s>" % (session.get("service", "pppoe"), session.get("name", ""))
 
 
 def attributes(words):
@@ -225,9 +243,29 @@ class Session:
                 return self.rows([a for a in r.active if matches(a, queries)], attrs)
             if cmd == "/ppp/active/remove":
                 target = attrs.get(".id", attrs.get("numbers"))
-                before = len(r.active)
+                removed = [a for a in r.active if a.get(".id") == target]
+                if not removed:
+                    return self.trap("no such item", 1)
                 r.active = [a for a in r.active if a.get(".id") != target]
-                if len(r.active) == before:
+                # A session's dynamic queue goes with it.
+                names = {queue_name(a) for a in removed}
+                r.queues = [
+                    q for q in r.queues if not (q.get("dynamic") == "true" and q["name"] in names)
+                ]
+                return [["!done"]]
+            if cmd == "/queue/simple/print":
+                return self.rows([q for q in r.queues if matches(q, queries)], attrs)
+            if cmd == "/test/queue/set":
+                hit = [q for q in r.queues if q.get("name") == attrs.get("name")]
+                if not hit or "max-limit" not in attrs:
+                    return self.trap("no such item", 1)
+                for q in hit:
+                    q["max-limit"] = attrs["max-limit"]
+                return [["!done"]]
+            if cmd == "/test/queue/remove":
+                before = len(r.queues)
+                r.queues = [q for q in r.queues if q.get("name") != attrs.get("name")]
+                if len(r.queues) == before:
                     return self.trap("no such item", 1)
                 return [["!done"]]
             if cmd == "/cancel":
@@ -268,7 +306,8 @@ class Session:
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--seed", required=True, help="JSON: identity, users, resource, pools, active")
+    p.add_argument("--seed", required=True,
+                   help="JSON: identity, users, resource, pools, active, queues")
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--tls-cert")
     p.add_argument("--tls-key")

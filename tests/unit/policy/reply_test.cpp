@@ -133,13 +133,49 @@ TEST(Reply, BadOptionsAreErrors) {
         run("  local r = accept({}, { ip = { static = '10.0.0' } })\n  return r").policy_error,
         "default.lua:2: accept: ip.static: '10.0.0' is not an IPv4 address");
     EXPECT_EQ(run("  local r = accept({}, { ip = { nas_pol = 'x' } })\n  return r").policy_error,
-              "default.lua:2: accept: unknown ip option 'nas_pol' (static, nas_pool, pool, "
-              "address)");
+              "default.lua:2: accept: unknown ip option 'nas_pol' (static, on_conflict, nas_pool, "
+              "pool, address)");
     EXPECT_EQ(run("  local r = accept({}, { ip = {} })\n  return r").policy_error,
               "default.lua:2: accept: ip needs one of static, nas_pool, pool");
     EXPECT_EQ(run("  local r = accept({}, { session_timout = 1 })\n  return r").policy_error,
               "default.lua:2: accept: unknown option 'session_timout' (ip, session_timeout, "
               "idle_timeout, tier)");
+}
+
+TEST(Reply, StaticConflictPlanIsRead) {
+    Decision d =
+        run("  local r = accept({}, { ip = { static = '10.1.2.5',"
+            " on_conflict = { attempts = 2, subnet = '10.1.2.0/24' } } })\n  return r");
+    ASSERT_EQ(d.policy_error, "");
+    EXPECT_EQ(d.ip.kind, IpRule::kStatic);
+    ASSERT_TRUE(d.ip.on_conflict.has_value());
+    EXPECT_EQ(d.ip.on_conflict->attempts, 2);
+    EXPECT_EQ(d.ip.on_conflict->subnet, "10.1.2.0/24");
+    EXPECT_FALSE(run("  local r = accept({}, { ip = { static = '10.1.2.5' } })\n  return r")
+                     .ip.on_conflict.has_value());
+}
+
+TEST(Reply, BadStaticConflictPlansAreErrorsNamingTheField) {
+    auto error = [](const std::string& plan) {
+        return run("  local r = accept({}, { ip = { static = '10.1.2.5', on_conflict = " + plan +
+                   " } })\n  return r")
+            .policy_error;
+    };
+    EXPECT_EQ(error("{ attempts = 0 }"),
+              "default.lua:2: accept: ip.on_conflict.attempts must be an integer 1..20");
+    EXPECT_EQ(error("{ attempts = 2.5 }"),
+              "default.lua:2: accept: ip.on_conflict.attempts must be an integer 1..20");
+    EXPECT_EQ(error("{ subnet = '10.1.2.0' }"),
+              "default.lua:2: accept: ip.on_conflict.subnet: '10.1.2.0' is not an IPv4 prefix "
+              "/8../32");
+    EXPECT_EQ(error("{ subnet = '10.1.2.0/4' }"),
+              "default.lua:2: accept: ip.on_conflict.subnet: '10.1.2.0/4' is not an IPv4 prefix "
+              "/8../32");
+    EXPECT_EQ(error("{ retries = 3 }"),
+              "default.lua:2: accept: unknown ip.on_conflict option 'retries' (attempts, subnet)");
+    EXPECT_EQ(run("  local r = accept({}, { ip = { pool = 'p', on_conflict = {} } })\n  return r")
+                  .policy_error,
+              "default.lua:2: accept: ip.on_conflict goes with ip.static only");
 }
 
 TEST(Reply, RejectOptions) {

@@ -250,8 +250,8 @@ TEST_F(AccessClaimTest, AcceptWaitsForItsAddressThenCarriesItWithValidAuthentica
     // A retransmission meanwhile is the same request still in progress: no answer.
     EXPECT_FALSE(again(req, 1100).reply);
 
-    const ByteSpan answer =
-        claiming_->finishClaim(claim, store::IpClaimResult{0x0a640007, {}}, Now{1200, 1700000000});
+    const ByteSpan answer = claiming_->finishClaim(claim, store::IpClaimResult{0x0a640007, {}, {}},
+                                                   Now{1200, 1700000000});
     const Bytes bytes(answer.begin(), answer.end());
     const radius::Packet p = checkedResponse(bytes, req);  // MA and Response Authenticator
     EXPECT_EQ(p.code(), Code::kAccessAccept);
@@ -268,13 +268,44 @@ TEST_F(AccessClaimTest, NoAddressBecomesARejectCountedWithItsReason) {
     const Bytes req = build(pap("managed", "wonderland"));
     AccessPipeline::PendingClaim claim = hold(req);
     const ByteSpan answer = claiming_->finishClaim(
-        claim, store::IpClaimResult{0, "pool 'managed-1': exhausted"}, Now{1200, 1700000000});
+        claim, store::IpClaimResult{0, "pool 'managed-1': exhausted", {}}, Now{1200, 1700000000});
     const Bytes bytes(answer.begin(), answer.end());  // the decoded packet points into it
     const radius::Packet p = checkedResponse(bytes, req);
     EXPECT_EQ(p.code(), Code::kAccessReject);
     EXPECT_EQ(p.find(0, attr::kFramedIpAddress), nullptr);
     EXPECT_EQ(counters_.accepts(), 0u);
     EXPECT_EQ(counters_.rejects(RejectKind::kNoAddress), 1u);
+}
+
+TEST_F(AccessClaimTest, CheckedStaticAddressIsHeldWithThePolicysConflictPlan) {
+    const Bytes req = build(pap("checked", "wonderland"));
+    AccessPipeline::PendingClaim claim = hold(req);
+    EXPECT_EQ(claim.request.pool, "");
+    EXPECT_EQ(claim.request.address, "10.1.2.5");
+    EXPECT_EQ(claim.request.static_attempts, 3);
+    EXPECT_EQ(claim.request.static_subnet, "10.1.2.0/24");
+    // The claimer's fallback address goes out in its place.
+    const ByteSpan answer = claiming_->finishClaim(
+        claim, store::IpClaimResult{0x0a010206, {}, "static=10.1.2.5 assigned=10.1.2.6"},
+        Now{1200, 1700000000});
+    const Bytes bytes(answer.begin(), answer.end());
+    const radius::Packet p = checkedResponse(bytes, req);
+    EXPECT_EQ(p.code(), Code::kAccessAccept);
+    EXPECT_EQ(integer(p, attr::kFramedIpAddress), 0x0a010206u);
+}
+
+TEST_F(AccessClaimTest, StaticAddressWithoutAPlanIsAnsweredAtOnce) {
+    const Bytes req = build(pap("alice", "wonderland"));
+    Datagram d{req, kStrictNas, 40000};
+    const Outcome r = claiming_->handle(d, *snapshot_, Now{1000, 1700000000}, reply_);
+    ASSERT_TRUE(r.reply);
+    EXPECT_FALSE(r.claim);
+}
+
+TEST_F(AccessTest, CheckedStaticAddressWithoutADatabaseIsSentUnchecked) {
+    const Bytes req = build(pap("checked", "wonderland"));
+    const radius::Packet p = checkedResponse(send(req), req);
+    EXPECT_EQ(integer(p, attr::kFramedIpAddress), 0x0a010205u);
 }
 
 TEST_F(AccessClaimTest, OtherIpRulesAreAnsweredAtOnce) {

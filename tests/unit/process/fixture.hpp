@@ -33,7 +33,8 @@ inline constexpr uint32_t kUnknownNas = 0x0a000063;  // 10.0.0.99
 inline const std::string kSecret = "s3cret-nas";
 
 // authorize(): "blocked" is rejected by the policy (reason "account disabled", MS-CHAP 647,
-// with a Reply-Message); "pool" gets a NAS pool, "managed" a Gatehouse-managed pool; everyone
+// with a Reply-Message); "pool" gets a NAS pool, "managed" a Gatehouse-managed pool, "checked"
+// a static address checked for conflicts first; everyone
 // else an accept with a static address, timeouts and two reply attributes.
 inline const char* kPolicy = R"(
 function authorize(req, sub, nas)
@@ -46,6 +47,10 @@ function authorize(req, sub, nas)
   end
   if sub.username == "managed" then
     return accept({}, { ip = { pool = "managed-1" } })
+  end
+  if sub.username == "checked" then
+    return accept({}, { ip = { static = "10.1.2.5",
+                               on_conflict = { attempts = 3, subnet = "10.1.2.0/24" } } })
   end
   return accept({ ["Reply-Message"] = "hi", ["Acct-Interim-Interval"] = 300 },
                 { ip = { static = "10.9.0.5" }, session_timeout = 3600, idle_timeout = 600 })
@@ -83,7 +88,7 @@ inline std::shared_ptr<const store::Snapshot> smallSnapshot() {
     s->nas_[kStrictNas] = nasEntry(kStrictNas, true, true);
     s->nas_[kLegacyNas] = nasEntry(kLegacyNas, false, true);
     s->nas_[kLaxNas] = nasEntry(kLaxNas, false, false);
-    for (const char* name : {"alice", "blocked", "pool", "managed"})
+    for (const char* name : {"alice", "blocked", "pool", "managed", "checked"})
         addUser(*s, name, "wonderland");
     s->version_ = 1;
     return s;

@@ -1,0 +1,71 @@
+#include "core/store/static_ip.hpp"
+
+#include <fmt/core.h>
+
+#include <pqxx/pqxx>
+
+namespace gatehouse::store {
+
+Expected<StaticClaim, ClaimError> claimStaticIp(pqxx::connection& conn, int64_t subscriber_id,
+                                                std::optional<int64_t> nas_id,
+                                                std::string_view address, const StaticPlan& plan) {
+    const std::string addr(address);
+    auto fail = [&](ClaimErrorKind kind, std::string message) {
+        return unexpected(ClaimError{kind,
+                                     {},
+                                     (kind == ClaimErrorKind::kDatabase ? "static ip " + addr + ": "
+                                                                        : "static ip conflict: ") +
+                                         std::move(message)});
+    };
+    // The per-subscriber lock serialises a login with its own retransmission on another node;
+    // two different subscribers never wait for each other here. A deadlock or a unique
+    // violation (a second open streak racing in) is that rare race: try again.
+    for (int attempt = 0;; ++attempt) {
+        try {
+            pqxx::work txn(conn);
+            auto row = txn.exec_params1(
+                "SELECT host(claimed), outcome, holder, attempt FROM gh_ip_claim_static("
+                "$1, NULLIF($2::bigint, 0), $3::inet, $4, NULLIF($5, '')::cidr,"
+                " make_interval(mins => $6))",
+                subscriber_id, nas_id.value_or(0), addr, plan.attempts, plan.subnet,
+                static_cast<int>(plan.window.count()));
+            txn.commit();
+            const std::string outcome = row[1].as<std::string>();
+            StaticClaim claim;
+            if (outcome == "static") {
+                claim.ip = addr;
+                return claim;
+            }
+            claim.holder = row[2].as<std::string>("?");
+            claim.attempt = row[3].as<int>(0);
+            const std::string taken = fmt::format("{} is in use by {}", addr, claim.holder);
+            if (outcome == "fallback") {
+                claim.ip = row[0].as<std::string>();
+                claim.fallback = true;
+                return claim;
+            }
+            if (outcome == "rejected")
+                return fail(ClaimErrorKind::kNotFree, fmt::format("{} (login {} of {})", taken,
+                                                                  claim.attempt, plan.attempts));
+            if (outcome == "exhausted")
+                return fail(ClaimErrorKind::kExhausted,
+                            plan.subnet.empty()
+                                ? taken + " and the policy gives no fallback"
+                                : fmt::format("{}, no free address in {}", taken, plan.subnet));
+            return fail(ClaimErrorKind::kDatabase, "unexpected outcome '" + outcome + "'");
+        } catch (const pqxx::unique_violation& e) {
+            if (attempt >= 2)
+                return fail(ClaimErrorKind::kDatabase, e.what());
+        } catch (const pqxx::deadlock_detected& e) {
+            if (attempt >= 2)
+                return fail(ClaimErrorKind::kDatabase, e.what());
+        } catch (const std::exception& e) {
+            std::string msg = e.what();
+            while (!msg.empty() && msg.back() == '\n')
+                msg.pop_back();
+            return fail(ClaimErrorKind::kDatabase, msg);
+        }
+    }
+}
+
+}  // namespace gatehouse::store
