@@ -14,6 +14,8 @@ void addPolicyCommand(CLI::App& app);
 void addStoreCommands(CLI::App& app);
 /// `gatehouse nas test NAME` (core/app/nas_test_command.cpp, docs/jobs.md); after addStoreCommands.
 void addNasTestCommand(CLI::App& app);
+/// `gatehouse nas health [NAME]` (core/app/nas_health_command.cpp); after addStoreCommands.
+void addNasHealthCommand(CLI::App& app);
 /// `gatehouse serve`: the RADIUS server (core/app/serve_command.cpp, docs/server.md).
 void addServeCommand(CLI::App& app);
 /// `gatehouse status`: a running server's counters, from its /metrics endpoint.
@@ -22,5 +24,7 @@ void addStatusCommand(CLI::App& app);
 void addSessionCommand(CLI::App& app);
 /// `gatehouse pool add|list|show|delete|sync` (core/app/pool_command.cpp, docs/ipam.md).
 void addPoolCommand(CLI::App& app);
+/// `gatehouse admin add|list|passwd` (core/app/admin_command.cpp, docs/api-auth.md).
+void addAdminCommand(CLI::App& app);
 
 }  // namespace gatehouse::app

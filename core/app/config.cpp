@@ -81,6 +81,8 @@ void applyConfigText(std::string_view text, const std::string& name, ServeConfig
             config.db = value;
         else if (key == "key_file")
             config.key_file = value;
+        else if (key == "redis")
+            config.redis = value;
         else if (key == "duplicate_slots")
             config.duplicate_slots = number<size_t>(value, where, 1u << 24);
         else if (key == "watch_policies")
@@ -100,7 +102,8 @@ void applyConfigText(std::string_view text, const std::string& name, ServeConfig
         else if (key == "accounting_timeout_ms")
             config.accounting_timeout_ms = number<int64_t>(value, where, 600000);
         else if (key == "stale_session_minutes")
-            config.stale_session_minutes = number<int64_t>(value, where, 525600);
+            config.stale_session_minutes =
+                value == "auto" ? -1 : number<int64_t>(value, where, 525600);
         else if (key == "radius_logs") {
             if (value != "all" && value != "rejects" && value != "off")
                 throw std::runtime_error(
@@ -124,7 +127,17 @@ void applyConfigText(std::string_view text, const std::string& name, ServeConfig
             config.jobs_retry_ms = number<int>(value, where, 60000);
             if (config.jobs_retry_ms == 0)
                 throw std::runtime_error(where + ": jobs_retry_ms must be at least 1");
-        } else
+        } else if (key == "api_bind")
+            config.api_bind = value;
+        else if (key == "api_port")
+            config.api_port = number<uint16_t>(value, where, 65535);
+        else if (key == "api_threads") {
+            config.api_threads = number<unsigned>(value, where, 64);
+            if (config.api_threads == 0)
+                throw std::runtime_error(where + ": api_threads must be at least 1");
+        } else if (key == "web_dir")
+            config.web_dir = value;
+        else
             throw std::runtime_error(fmt::format("{}: unknown key \"{}\"", where, key));
     }
 }

@@ -14,8 +14,10 @@ struct ServeConfig {
     unsigned workers = 0;  // 0: one per core
     std::string policy_dir = "policies";
     uint64_t max_instructions = 1000000;
-    std::string seed;      // JSON snapshot instead of the database (tests, benchmarks)
-    std::string db;        // libpq connection string; empty: $GATEHOUSE_DB unless seed is set
+    std::string seed;  // JSON snapshot instead of the database (tests, benchmarks)
+    std::string db;    // libpq connection string; empty: $GATEHOUSE_DB unless seed is set
+    std::string
+        redis;  // the API's Redis, redis://[:password@]host[:port][/db]; "": $GATEHOUSE_REDIS
     std::string key_file;  // subscriber password key; empty: $GATEHOUSE_KEY_FILE or the default
     size_t duplicate_slots = 16384;
     bool watch_policies = true;            // reload when a file under policy_dir changes
@@ -26,7 +28,9 @@ struct ServeConfig {
     size_t accounting_connections = 2;  // a large batch is split over this many transactions
     size_t accounting_queue_max = 200000;
     int64_t accounting_timeout_ms = 2000;  // a slower batch goes to the spool
-    int64_t stale_session_minutes = 30;    // no update for longer: closed (0: never)
+    // No update for longer: closed (0: never; -1, "auto": one interim interval + 2 minutes,
+    // docs/accounting.md "Stale sessions").
+    int64_t stale_session_minutes = -1;
     // Logs and metrics (docs/observability.md).
     std::string radius_logs = "all";  // all | rejects | off
     int64_t log_retention_days = 30;
@@ -34,9 +38,14 @@ struct ServeConfig {
     std::string metrics_bind = "127.0.0.1";
     uint16_t metrics_port = 9812;  // 0: no /metrics listener
     // Roles and the jobs role (docs/jobs.md).
-    std::string roles = "radius,api,jobs";  // comma list; api is accepted, nothing runs yet
+    std::string roles = "radius,api,jobs";  // comma list
     int64_t nas_health_seconds = 300;       // NAS health poll period (0: off)
     int jobs_retry_ms = 2000;               // a follower tries the leader lock this often
+    // The admin API and panel (docs/api.md): nginx in front terminates TLS.
+    std::string api_bind = "127.0.0.1";
+    uint16_t api_port = 8080;          // 0: any free port (the ready line names it)
+    unsigned api_threads = 2;          // Pistache reactor threads
+    std::string web_dir = "web/dist";  // the built panel; relative to the working directory
 };
 
 /// Applies `key = value` lines to `config`. '#' starts a comment; blank lines are ignored.

@@ -15,7 +15,7 @@ struct ServeConfig;
 
 struct Roles {
     bool radius = true;
-    bool api = true;  // accepted; nothing runs for it yet
+    bool api = true;  // core/app/api_role.hpp
     bool jobs = true;
 };
 
@@ -35,7 +35,7 @@ class JobsRole {
 std::unique_ptr<JobsRole> startJobsRole(const ServeConfig& config, bool create_key);
 
 /// `serve` without the radius role: prints the ready line, waits for one of `stop_signals`
-/// (already blocked), stops `jobs` (may be null: api alone runs nothing yet). Returns 0.
+/// (already blocked), stops `jobs` (may be null: api alone). Returns 0.
 int waitWithoutRadius(const ServeConfig& config, JobsRole* jobs, const sigset_t& stop_signals);
 
 }  // namespace gatehouse::app

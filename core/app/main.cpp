@@ -17,10 +17,12 @@ int main(int argc, char** argv) {
     gatehouse::app::addPolicyCommand(app);
     gatehouse::app::addStoreCommands(app);
     gatehouse::app::addNasTestCommand(app);
+    gatehouse::app::addNasHealthCommand(app);
     gatehouse::app::addServeCommand(app);
     gatehouse::app::addStatusCommand(app);
     gatehouse::app::addSessionCommand(app);
     gatehouse::app::addPoolCommand(app);
+    gatehouse::app::addAdminCommand(app);
     gatehouse::bench::addBenchCommand(app);
     CLI11_PARSE(app, argc, argv);
     return 0;

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string_view>
 
+#include "core/app/api_role.hpp"
 #include "core/app/commands.hpp"
 #include "core/app/config.hpp"
 #include "core/app/jobs_role.hpp"
@@ -139,6 +140,8 @@ int runServe(const ServeFlags& flags) {
         config.db = fromEnv("GATEHOUSE_DB");
     if (config.key_file.empty())
         config.key_file = fromEnv("GATEHOUSE_KEY_FILE");
+    if (config.redis.empty())
+        config.redis = fromEnv("GATEHOUSE_REDIS");
     if (config.key_file.empty())
         config.key_file = kDefaultKeyFile;
 
@@ -165,8 +168,20 @@ int runServe(const ServeFlags& flags) {
     } else if (roles->jobs) {
         fmt::print(stderr, "gatehouse.serve.jobs_off no database: the jobs role needs --db\n");
     }
+    // The admin API (docs/api.md). Beside RADIUS a failed API start is a warning, as for
+    // /metrics: subscribers must not go offline because port 8080 is taken.
+    std::unique_ptr<ApiRole> api_role;
+    if (roles->api && (!config.db.empty() || !roles->radius)) {
+        api_role = startApiRole(config);
+        if (!api_role && !roles->radius)
+            return config.db.empty() ? 2 : 1;
+        if (!api_role)
+            fmt::print(stderr, "gatehouse.serve.warning the api role did not start\n");
+    } else if (roles->api) {
+        fmt::print(stderr, "gatehouse.serve.api_off no database: the api role needs --db\n");
+    }
     if (!roles->radius)
-        return waitWithoutRadius(config, jobs_role.get(), stop_signals);
+        return waitWithoutRadius(config, jobs_role.get(), stop_signals);  // api stops on return
 
     const radius::Dictionary& dict = radius::Dictionary::builtin();
     store::SnapshotHolder snapshots;
@@ -234,7 +249,9 @@ int runServe(const ServeFlags& flags) {
         acct.connections = config.accounting_connections;
         acct.queue_max = config.accounting_queue_max;
         acct.statement_timeout_ms = config.accounting_timeout_ms;
-        acct.stale_session_s = config.stale_session_minutes * 60;
+        acct.stale_session_s = config.stale_session_minutes < 0
+                                   ? store::AccountingWriterOptions::kStaleAuto
+                                   : config.stale_session_minutes * 60;
         acct.timezone = [&snapshots] { return snapshots.current()->settings().timezone; };
         if (logs) {
             store::LogWriter* writer = logs.get();
@@ -318,6 +335,9 @@ int runServe(const ServeFlags& flags) {
     int signal = 0;
     sigwait(&stop_signals, &signal);
     fmt::print(stderr, "gatehouse.serve.stopping signal={}\n", signal);
+    // No new admin writes while the rest winds down.
+    if (api_role)
+        api_role->stop();
     server.stop();  // stop reading, finish what is in flight (held answers included)
     server.wait();
     if (jobs_role)

@@ -1,4 +1,5 @@
 #include "core/crypto/secret_box.hpp"
+#include "core/util/hex.hpp"
 
 #include <fcntl.h>
 #include <openssl/crypto.h>
@@ -33,23 +34,13 @@ std::string toHex(const uint8_t* p, size_t n) {
     return out;
 }
 
-int hexValue(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 bool fromHex(std::string_view hex, std::string& out) {
     if (hex.size() % 2 != 0)
         return false;
     out.resize(hex.size() / 2);
     for (size_t i = 0; i < out.size(); ++i) {
-        int hi = hexValue(hex[2 * i]);
-        int lo = hexValue(hex[2 * i + 1]);
+        int hi = hexDigitValue(hex[2 * i]);
+        int lo = hexDigitValue(hex[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return false;
         out[i] = static_cast<char>(hi << 4 | lo);

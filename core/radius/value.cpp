@@ -1,4 +1,5 @@
 #include "core/radius/value.hpp"
+#include "core/util/hex.hpp"
 
 #include <arpa/inet.h>
 
@@ -171,16 +172,6 @@ std::string quote(ByteSpan s) {
     return out;
 }
 
-int hexDigit(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 std::optional<Bytes> unquote(std::string_view q) {
     Bytes out;
     for (size_t i = 1; i + 1 < q.size(); ++i) {
@@ -212,8 +203,8 @@ std::optional<Bytes> unquote(std::string_view q) {
             case 'x': {
                 if (i + 3 >= q.size())
                     return std::nullopt;
-                const int hi = hexDigit(q[i + 1]);
-                const int lo = hexDigit(q[i + 2]);
+                const int hi = hexDigitValue(q[i + 1]);
+                const int lo = hexDigitValue(q[i + 2]);
                 if (hi < 0 || lo < 0)
                     return std::nullopt;
                 out.push_back(static_cast<uint8_t>(hi << 4 | lo));
@@ -307,8 +298,8 @@ bool parseHexGroups(std::string_view t, size_t groups, size_t max_digits, size_t
     while (g < groups) {
         size_t n = 0;
         uint32_t v = 0;
-        while (pos < t.size() && hexDigit(t[pos]) >= 0) {
-            v = v << 4 | static_cast<uint32_t>(hexDigit(t[pos]));
+        while (pos < t.size() && hexDigitValue(t[pos]) >= 0) {
+            v = v << 4 | static_cast<uint32_t>(hexDigitValue(t[pos]));
             ++pos;
             ++n;
         }

@@ -830,6 +830,16 @@ StaleResult AccountingRepository::closeStaleSessions(pqxx::work& txn, int64_t bo
     return result;
 }
 
+int64_t AccountingRepository::autoStaleBound(pqxx::work& txn) {
+    auto r = txn.exec(
+        "SELECT CASE WHEN value ~ '^[0-9]{1,9}$' THEN value::bigint END FROM settings"
+        " WHERE key = 'interim_interval'");
+    int64_t interim = 300;
+    if (!r.empty() && !r[0][0].is_null())
+        interim = std::clamp<int64_t>(r[0][0].as<int64_t>(), 60, 900);
+    return interim + 120;
+}
+
 std::vector<SubscriberLiveState> AccountingRepository::loadLiveState(pqxx::work& txn,
                                                                      std::string_view timezone,
                                                                      int64_t now_unix) {

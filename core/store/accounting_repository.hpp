@@ -117,6 +117,12 @@ class AccountingRepository {
     /// Closes sessions with no update for longer than `bound_s` (terminate cause
     /// "Stale-Session", stop time = last update) and releases their managed pool IPs.
     static StaleResult closeStaleSessions(pqxx::work& txn, int64_t bound_s, int64_t now_unix);
+    /// The stale bound that follows the interim interval (config stale_session_minutes =
+    /// auto, the default): settings.interim_interval (300 s when unset or not digits; bounded
+    /// to 60 s..15 min) + 120 s for Acct-Delay-Time and the NAS's timer drift. A session that
+    /// missed one Interim-Update is closed; if it was alive after all, its next Interim
+    /// reopens it ("Sessions we closed that come back"), so the guess costs nothing.
+    static int64_t autoStaleBound(pqxx::work& txn);
 
     /// Every subscriber with an open session, usage this month or a tier (current_tier != 0):
     /// what the server loads at start so simultaneous-use and FUP are right from the first

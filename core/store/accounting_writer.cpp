@@ -597,7 +597,7 @@ void AccountingWriter::refreshDay() {
 
 void AccountingWriter::sweepStale() {
     next_sweep_ms_ = steadyMs() + options_.sweep_every_ms;
-    if (options_.stale_session_s <= 0 && !options_.hourly)
+    if (options_.stale_session_s == 0 && !options_.hourly)
         return;
     // The jobs lock (pg_advisory_lock key "gatehouse jobs"), session-level: held as long as
     // this connection lives, so exactly one node sweeps.
@@ -617,7 +617,7 @@ void AccountingWriter::sweepStale() {
             if (options_.hourly)
                 options_.hourly();
         }
-        if (options_.stale_session_s <= 0)
+        if (options_.stale_session_s == 0)
             return;  // stale sessions are never closed
         // Not while our spool holds batches: after an outage longer than the bound their
         // Interims are the sessions' latest updates, and a session closed before they are
@@ -632,8 +632,10 @@ void AccountingWriter::sweepStale() {
             ~Resume() { writer->resumeLanes(); }
         } resume{this};
         pqxx::work txn(*main_.conn);
-        StaleResult r =
-            AccountingRepository::closeStaleSessions(txn, options_.stale_session_s, unixNow());
+        const int64_t bound = options_.stale_session_s > 0
+                                  ? options_.stale_session_s
+                                  : AccountingRepository::autoStaleBound(txn);
+        StaleResult r = AccountingRepository::closeStaleSessions(txn, bound, unixNow());
         if (r.closed > 0) {
             auto rows = AccountingRepository::loadLiveState(txn, options_.timezone(), unixNow());
             txn.commit();

@@ -82,7 +82,10 @@ struct AccountingWriterOptions {
     /// Sessions with no update for longer than this are closed ("Stale-Session") and their
     /// pool address released; swept once a minute by the node holding the jobs lock (a
     /// PostgreSQL advisory lock, so several radius nodes never sweep twice). 0: never.
+    /// No update for longer: closed. 0: never; kStaleAuto: one interim interval (read from the
+    /// settings at each sweep) + 2 minutes (AccountingRepository::autoStaleBound).
     int64_t stale_session_s = 1800;
+    static constexpr int64_t kStaleAuto = -1;
     int64_t sweep_every_ms = 60000;
     /// LiveState is reloaded from the database this often (and at each new day): with several
     /// radius nodes, sessions the others saw reach this node within this bound. 0: never.

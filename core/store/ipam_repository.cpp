@@ -1,5 +1,7 @@
 #include "core/store/ipam_repository.hpp"
 
+#include "core/store/claim_retry.hpp"
+
 #include <pqxx/pqxx>
 
 #include <algorithm>
@@ -331,10 +333,8 @@ Expected<IpClaim, ClaimError> claimIp(pqxx::connection& conn, std::string_view p
     auto fail = [&](ClaimErrorKind kind, std::string detail) {
         return unexpected(ClaimError{kind, pool_name, "pool '" + pool_name + "': " + detail});
     };
-    // gh_ip_claim serialises claims of one subscriber, so a unique violation (a sync adopting
-    // an address for the same subscriber meanwhile) or a deadlock is a rare race: try again.
-    for (int attempt = 0;; ++attempt) {
-        try {
+    return withClaimRetries(
+        [&]() -> Expected<IpClaim, ClaimError> {
             pqxx::work txn(conn);
             auto row = txn.exec_params1(
                 "SELECT host(claimed), outcome FROM gh_ip_claim($1, $2, NULLIF($3::bigint, 0))",
@@ -356,19 +356,11 @@ Expected<IpClaim, ClaimError> claimIp(pqxx::connection& conn, std::string_view p
             if (outcome == "wrong_nas")
                 return fail(ClaimErrorKind::kWrongNas, "bound to another NAS");
             return fail(ClaimErrorKind::kDatabase, "unexpected outcome '" + outcome + "'");
-        } catch (const pqxx::unique_violation& e) {
-            if (attempt >= 2)
-                return fail(ClaimErrorKind::kDatabase, e.what());
-        } catch (const pqxx::deadlock_detected& e) {
-            if (attempt >= 2)
-                return fail(ClaimErrorKind::kDatabase, e.what());
-        } catch (const std::exception& e) {
-            std::string msg = e.what();
-            while (!msg.empty() && msg.back() == '\n')
-                msg.pop_back();
-            return fail(ClaimErrorKind::kDatabase, msg);
-        }
-    }
+        },
+        [&](std::string message) {
+            return ClaimError{ClaimErrorKind::kDatabase, pool_name,
+                              "pool '" + pool_name + "': " + std::move(message)};
+        });
 }
 
 // The release the accounting writer does on Stop (status available, no owner); the trigger of

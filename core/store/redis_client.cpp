@@ -1,4 +1,5 @@
 #include "core/store/redis_client.hpp"
+#include "core/util/hex.hpp"
 
 #include <hiredis/hiredis.h>
 #include <signal.h>
@@ -19,16 +20,6 @@ Unexpected<RedisError> fail(RedisErrorCode code, std::string message) {
     return unexpected(RedisError{code, std::move(message)});
 }
 
-int hexValue(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 std::optional<std::string> percentDecode(std::string_view text) {
     std::string out;
     out.reserve(text.size());
@@ -39,8 +30,8 @@ std::optional<std::string> percentDecode(std::string_view text) {
         }
         if (text.size() - i < 3)
             return std::nullopt;
-        const int hi = hexValue(text[i + 1]);
-        const int lo = hexValue(text[i + 2]);
+        const int hi = hexDigitValue(text[i + 1]);
+        const int lo = hexDigitValue(text[i + 2]);
         if (hi < 0 || lo < 0)
             return std::nullopt;
         out.push_back(static_cast<char>(hi * 16 + lo));

@@ -4,6 +4,8 @@
 
 #include <pqxx/pqxx>
 
+#include "core/store/claim_retry.hpp"
+
 namespace gatehouse::store {
 
 Expected<StaticClaim, ClaimError> claimStaticIp(pqxx::connection& conn, int64_t subscriber_id,
@@ -18,10 +20,9 @@ Expected<StaticClaim, ClaimError> claimStaticIp(pqxx::connection& conn, int64_t 
                                          std::move(message)});
     };
     // The per-subscriber lock serialises a login with its own retransmission on another node;
-    // two different subscribers never wait for each other here. A deadlock or a unique
-    // violation (a second open streak racing in) is that rare race: try again.
-    for (int attempt = 0;; ++attempt) {
-        try {
+    // two different subscribers never wait for each other here.
+    return withClaimRetries(
+        [&]() -> Expected<StaticClaim, ClaimError> {
             pqxx::work txn(conn);
             auto row = txn.exec_params1(
                 "SELECT host(claimed), outcome, holder, attempt FROM gh_ip_claim_static("
@@ -53,19 +54,11 @@ Expected<StaticClaim, ClaimError> claimStaticIp(pqxx::connection& conn, int64_t 
                                 ? taken + " and the policy gives no fallback"
                                 : fmt::format("{}, no free address in {}", taken, plan.subnet));
             return fail(ClaimErrorKind::kDatabase, "unexpected outcome '" + outcome + "'");
-        } catch (const pqxx::unique_violation& e) {
-            if (attempt >= 2)
-                return fail(ClaimErrorKind::kDatabase, e.what());
-        } catch (const pqxx::deadlock_detected& e) {
-            if (attempt >= 2)
-                return fail(ClaimErrorKind::kDatabase, e.what());
-        } catch (const std::exception& e) {
-            std::string msg = e.what();
-            while (!msg.empty() && msg.back() == '\n')
-                msg.pop_back();
-            return fail(ClaimErrorKind::kDatabase, msg);
-        }
-    }
+        },
+        [&](std::string message) {
+            return ClaimError{
+                ClaimErrorKind::kDatabase, {}, "static ip " + addr + ": " + std::move(message)};
+        });
 }
 
 }  // namespace gatehouse::store

@@ -245,6 +245,17 @@ session disconnect alice --nas deaf
 [ "$(q "SELECT count(*) FROM coa_requests")" = "$ROWS" ] || fail "a refused command queued a row"
 [ "$FAILED" = 0 ] && ok "refusals queue nothing"
 
+# 6. CoA health per NAS (gatehouse nas health): fr acked two and NAKed one; deaf has one
+#    pending; nobody has checked either NAS yet.
+"$GATEHOUSE" nas health >"$WORK/health" 2>&1 || fail "nas health: exit $?, $(cat "$WORK/health")"
+grep -qx 'fr (127.0.0.1)  not checked yet  last seen never' "$WORK/health" &&
+    grep -qx '  CoA/Disconnect, last 24h: 2 acked (0 through the API), 1 NAKed, 0 failed, 0 expired, 0 pending; verified 0, unverified 0' "$WORK/health" &&
+    grep -q '^  CoA/Disconnect, last 24h: 0 acked (0 through the API), 0 NAKed, 0 failed, 0 expired, 1 pending' "$WORK/health" &&
+    grep -q '^  last ack [0-9]*s ago, last failure [0-9]*s ago (nak 503' "$WORK/health" &&
+    ok "nas health: per-NAS CoA outcomes" || fail "nas health: $(cat "$WORK/health")"
+"$GATEHOUSE" nas health nosuch >"$WORK/health" 2>&1
+[ $? = 1 ] && grep -q "no NAS named 'nosuch'" "$WORK/health" || fail "nas health nosuch: $(cat "$WORK/health")"
+
 if [ "$FAILED" != 0 ]; then
     echo "--- FreeRADIUS log (tail)"
     tail -40 "$WORK/fr.log"

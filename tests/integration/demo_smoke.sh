@@ -23,6 +23,7 @@ for run in 1 2; do
     echo "ok   demo run $run"
 done
 grep -q 'subscriber alice: already there' "$WORK/run2.log" || { echo "FAIL run 2 re-added alice"; cat "$WORK/run2.log"; exit 1; }
+grep -q 'admin admin: already there' "$WORK/run2.log" || { echo "FAIL run 2 re-added the admin"; cat "$WORK/run2.log"; exit 1; }
 grep -q 'gatehouse bench pap --server 127.0.0.1 --port 1812 --secret testing123 --users 50' "$WORK/run2.log" ||
     { echo "FAIL no bench line"; exit 1; }
 

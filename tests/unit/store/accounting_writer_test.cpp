@@ -533,6 +533,28 @@ TEST_F(AccountingWriterTest, StaleSessionIsClosedBySweepAndCounted) {
     EXPECT_EQ(counters->open_sessions, 1u);
 }
 
+TEST_F(AccountingWriterTest, AutoStaleBoundFollowsTheInterimIntervalSetting) {
+    // interim_interval 600 s: bound 720 s. A session silent for 11 minutes stays, one silent
+    // for 13 minutes is closed.
+    sql("INSERT INTO settings (key, value) VALUES ('interim_interval', '600')");
+    AccountingWriterOptions o = options(conninfo());
+    o.stale_session_s = AccountingWriterOptions::kStaleAuto;
+    o.sweep_every_ms = 10;
+    RecordingSink sink;
+    AccountingWriter writer(o, nullptr, nullptr);
+    ASSERT_TRUE(writer.start().has_value());
+    ASSERT_TRUE(writer.submit(start("quiet"), &sink, 1));
+    ASSERT_TRUE(writer.submit(start("late"), &sink, 2));
+    ASSERT_TRUE(sink.waitFor(2));
+    sql("UPDATE radacct SET acctupdatetime = now() - interval '11 minutes'"
+        " WHERE acctuniqueid = 'late'");
+    sql("UPDATE radacct SET acctupdatetime = now() - interval '13 minutes'"
+        " WHERE acctuniqueid = 'quiet'");
+    ASSERT_TRUE(eventually([&] { return writer.stats().stale_closed > 0; }));
+    EXPECT_EQ(column("quiet", "acctterminatecause"), "Stale-Session");
+    EXPECT_EQ(column("late", "acctstoptime"), "");
+}
+
 TEST_F(AccountingWriterTest, StaleSweepWaitsForTheSpoolThatMayHoldNewerUpdates) {
     // The database was down for longer than the stale bound while the NAS kept sending
     // Interims (spooled). Sweeping before the spool is replayed would close live sessions,

@@ -1,0 +1,19 @@
+#pragma once
+// Every route group of the admin API in one Router: `gatehouse serve --roles api` serves it,
+// and tests/unit/api/openapi_test.cpp compares it with docs/api/openapi.yaml.
+#include "core/api/http.hpp"
+#include "core/api/routes/auth.hpp"
+#include "core/api/routes/health.hpp"
+
+namespace gatehouse::api {
+
+/// What the route groups need. Each member can be default-constructed (no database, no Redis)
+/// so the OpenAPI check builds the real router without any server.
+struct ApiDeps {
+    HealthDeps health;
+    AuthDeps auth;
+};
+
+Router buildRouter(const ApiDeps& deps);
+
+}  // namespace gatehouse::api
