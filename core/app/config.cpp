@@ -99,7 +99,11 @@ void applyConfigText(std::string_view text, const std::string& name, ServeConfig
                 throw std::runtime_error(where + ": expected a number from 1 to 16, got \"0\"");
         } else if (key == "accounting_queue_max")
             config.accounting_queue_max = number<size_t>(value, where, 10000000);
-        else if (key == "accounting_timeout_ms")
+        else if (key == "ip_claim_lanes") {
+            config.ip_claim_lanes = number<size_t>(value, where, 16);
+            if (config.ip_claim_lanes == 0)
+                throw std::runtime_error(where + ": expected a number from 1 to 16, got \"0\"");
+        } else if (key == "accounting_timeout_ms")
             config.accounting_timeout_ms = number<int64_t>(value, where, 600000);
         else if (key == "stale_session_minutes")
             config.stale_session_minutes =

@@ -26,6 +26,7 @@ struct ServeConfig {
     std::string spool_dir = "var/spool";
     size_t accounting_batch_max = 2000;
     size_t accounting_connections = 2;  // a large batch is split over this many transactions
+    size_t ip_claim_lanes = 2;  // threads (and connections) claiming pool and static addresses
     size_t accounting_queue_max = 200000;
     int64_t accounting_timeout_ms = 2000;  // a slower batch goes to the spool
     // No update for longer: closed (0: never; -1, "auto": one interim interval + 2 minutes,

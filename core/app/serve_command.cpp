@@ -282,7 +282,9 @@ int runServe(const ServeFlags& flags) {
     // before the server: the workers finish the accepts they hold before it stops.
     std::unique_ptr<store::IpClaimer> ip_claimer;
     if (!config.db.empty()) {
-        ip_claimer = std::make_unique<store::IpClaimer>(store::makeIpamClaimFunction(config.db));
+        ip_claimer = std::make_unique<store::IpClaimer>(
+            [&config] { return store::makeIpamClaimFunction(config.db); },
+            static_cast<size_t>(config.ip_claim_lanes));
         ip_claimer->start();
         shared.ip_claimer = ip_claimer.get();
     }

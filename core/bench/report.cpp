@@ -24,6 +24,7 @@ void Counters::merge(const Counters& o) {
     recv_errors += o.recv_errors;
     acct_starts += o.acct_starts;
     acct_starts_answered += o.acct_starts_answered;
+    accepted_with_framed_ip += o.accepted_with_framed_ip;
 }
 
 namespace {
@@ -59,6 +60,10 @@ std::string formatText(const Report& r) {
         out += fmt::format("sessions: starts sent {}  starts answered {}\n", c.acct_starts,
                            c.acct_starts_answered);
     }
+    if (c.accepted_with_framed_ip != 0) {
+        out += fmt::format("accepts with Framed-IP-Address: {} of {}\n", c.accepted_with_framed_ip,
+                           c.accepted);
+    }
     out += fmt::format("elapsed {:.3f} s  rate {:.0f} answers/s\n", r.elapsed_s, r.rate());
     const LatencyHistogram& h = r.latency;
     out += fmt::format("latency ms: min {}  p50 {}  p99 {}  p99.9 {}  max {}  mean {:.3f}\n",
@@ -80,16 +85,17 @@ std::string formatJson(const Report& r) {
         "\"bad_authenticator\":{},\"bad_message_authenticator\":{},"
         "\"missing_message_authenticator\":{},\"malformed\":{},\"unexpected_code\":{},"
         "\"unmatched\":{},\"late\":{},\"duplicate\":{},\"send_errors\":{},\"recv_errors\":{},"
-        "\"acct_starts\":{},\"acct_starts_answered\":{},"
-        "\"latency_ns\":{{\"count\":{},\"min\":{},\"p50\":{},\"p90\":{},\"p99\":{},"
-        "\"p999\":{},\"max\":{},\"mean\":{:.0f}}}}}\n",
+        "\"acct_starts\":{},\"acct_starts_answered\":{},\"accepted_with_framed_ip\":{},"
+        "\"latency_ns\":{{\"count\":{},\"min\":{},\"p50\":{},\"p90\":{},\"p95\":{},"
+        "\"p99\":{},\"p999\":{},\"max\":{},\"mean\":{:.0f}}}}}\n",
         modeName(o.mode), o.server, effectivePort(o), o.threads, o.sockets, o.window, o.users,
         r.elapsed_s, r.rate(), c.sent, c.retransmits, c.accepted, c.rejected, c.challenged,
         c.timed_out, c.without_message_authenticator, c.errors(), c.bad_authenticator,
         c.bad_message_authenticator, c.missing_message_authenticator, c.malformed,
         c.unexpected_code, c.unmatched, c.late, c.duplicate, c.send_errors, c.recv_errors,
-        c.acct_starts, c.acct_starts_answered, h.count(), h.min(), h.percentile(50),
-        h.percentile(90), h.percentile(99), h.percentile(99.9), h.max(), h.mean());
+        c.acct_starts, c.acct_starts_answered, c.accepted_with_framed_ip, h.count(), h.min(),
+        h.percentile(50), h.percentile(90), h.percentile(95), h.percentile(99), h.percentile(99.9),
+        h.max(), h.mean());
 }
 
 }  // namespace gatehouse::bench

@@ -32,6 +32,10 @@ struct Counters {
     // the server stored every session it acknowledged (scripts/bench acct counts radacct).
     uint64_t acct_starts = 0;
     uint64_t acct_starts_answered = 0;
+    // Access-Accepts carrying a Framed-IP-Address other than 0.0.0.0 (a pool claim or a
+    // checked static address), so scripts/bench pool can show every Accept got one: the
+    // server builds a held Accept with 0.0.0.0 and writes the claimed address in afterwards.
+    uint64_t accepted_with_framed_ip = 0;
 
     void merge(const Counters& o);
     uint64_t answered() const { return accepted + rejected + challenged; }

@@ -7,6 +7,22 @@
 
 namespace gatehouse::bench {
 
+namespace {
+
+// RFC 2865 5.8: Framed-IP-Address is 4 octets. 0.0.0.0 is what the server's held Accept carries
+// before the claimed address is written in, so it must not count as an address.
+bool carriesFramedIp(const radius::Packet& p) {
+    if (p.code() != radius::Code::kAccessAccept)
+        return false;
+    const radius::AttrRef* a = p.find(0, radius::attr::kFramedIpAddress);
+    if (a == nullptr || a->value_length != 4)
+        return false;
+    const ByteSpan v = p.value(*a);
+    return (v[0] | v[1] | v[2] | v[3]) != 0;
+}
+
+}  // namespace
+
 SlotTable::SlotTable(uint32_t window)
     : buffers_(new uint8_t[256 * radius::kMaxPacketLength]),
       window_(std::clamp<uint32_t>(window, 1, 256)) {}
@@ -111,6 +127,8 @@ ResponseOutcome SlotTable::onResponse(ByteSpan datagram, int64_t now_ns,
     switch (r.verdict) {
         case Verdict::kAccept:
             ++counters.accepted;
+            if (carriesFramedIp(scratch))
+                ++counters.accepted_with_framed_ip;
             break;
         case Verdict::kReject:
             ++counters.rejected;

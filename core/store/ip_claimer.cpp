@@ -2,52 +2,69 @@
 
 namespace gatehouse::store {
 
-IpClaimer::IpClaimer(ClaimFunction claim, IpClaimerOptions options)
-    : claim_(std::move(claim)), options_(options) {}
+IpClaimer::IpClaimer(ClaimFunction claim, IpClaimerOptions options) : options_(options) {
+    lanes_.push_back(std::make_unique<Lane>());
+    lanes_.back()->claim = std::move(claim);
+}
+
+IpClaimer::IpClaimer(const std::function<ClaimFunction()>& make_claim, size_t lanes,
+                     IpClaimerOptions options)
+    : options_(options) {
+    for (size_t i = 0; i < (lanes == 0 ? 1 : lanes); ++i) {
+        lanes_.push_back(std::make_unique<Lane>());
+        lanes_.back()->claim = make_claim();
+    }
+}
 
 IpClaimer::~IpClaimer() {
     stop();
 }
 
 void IpClaimer::start() {
-    thread_ = std::thread([this] { run(); });
+    for (auto& lane : lanes_)
+        lane->thread = std::thread([l = lane.get()] { run(*l); });
 }
 
 bool IpClaimer::submit(IpClaimRequest request, IpClaimSink* sink, uint64_t token) {
+    const uint64_t key = static_cast<uint64_t>(request.subscriber_id);
+    Lane& lane = *lanes_[key % lanes_.size()];
     {
-        std::lock_guard lock(mutex_);
-        if (stopping_ || queue_.size() >= options_.queue_max)
+        std::lock_guard lock(lane.mutex);
+        if (lane.stopping || lane.queue.size() >= options_.queue_max)
             return false;
-        queue_.push_back(Item{std::move(request), sink, token});
+        lane.queue.push_back(Item{std::move(request), sink, token});
     }
-    wake_.notify_one();
+    lane.wake.notify_one();
     return true;
 }
 
 void IpClaimer::stop() {
-    {
-        std::lock_guard lock(mutex_);
-        stopping_ = true;
+    for (auto& lane : lanes_) {
+        {
+            std::lock_guard lock(lane->mutex);
+            lane->stopping = true;
+        }
+        lane->wake.notify_one();
     }
-    wake_.notify_one();
-    if (thread_.joinable())
-        thread_.join();
+    for (auto& lane : lanes_)
+        if (lane->thread.joinable())
+            lane->thread.join();
 }
 
-void IpClaimer::run() {
+void IpClaimer::run(Lane& lane) {
     for (;;) {
         Item item;
         {
-            std::unique_lock lock(mutex_);
-            wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-            if (queue_.empty())
+            std::unique_lock lock(lane.mutex);
+            lane.wake.wait(lock, [&] { return lane.stopping || !lane.queue.empty(); });
+            if (lane.queue.empty())
                 return;  // stopping, everything answered
-            item = std::move(queue_.front());
-            queue_.pop_front();
+            item = std::move(lane.queue.front());
+            lane.queue.pop_front();
         }
         IpClaimResult result;
         try {
-            result = claim_(item.request);
+            result = lane.claim(item.request);
         } catch (const std::exception& e) {
             result.error = std::string("database unavailable: ") + e.what();
         }

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace gatehouse::store {
 
@@ -44,21 +45,31 @@ class IpClaimSink {
 using ClaimFunction = std::function<IpClaimResult(const IpClaimRequest&)>;
 
 struct IpClaimerOptions {
-    size_t queue_max = 10000;  // beyond, submit() refuses and the worker rejects at once
+    size_t queue_max = 10000;  // per lane; beyond, submit() refuses and the worker rejects at once
 };
 
+/// Claims on `lanes` threads, each with its own claim function (its own PostgreSQL
+/// connection). A claim is one short transaction that mostly waits for its commit, so a second
+/// lane doubles what one node claims a second while the first waits (docs/ipam-bench.md). A
+/// subscriber's claims always take the same lane (subscriber_id % lanes), so they stay in order;
+/// lanes never collide with each other because PostgreSQL decides every claim.
 class IpClaimer {
   public:
+    /// One lane running `claim` (tests).
     IpClaimer(ClaimFunction claim, IpClaimerOptions options = {});
+    /// `lanes` lanes (at least 1), each with a claim function made by `make_claim`.
+    IpClaimer(const std::function<ClaimFunction()>& make_claim, size_t lanes,
+              IpClaimerOptions options = {});
     ~IpClaimer();  // stop()
     IpClaimer(const IpClaimer&) = delete;
     IpClaimer& operator=(const IpClaimer&) = delete;
 
     void start();
-    /// Thread-safe. false: the queue is full (nothing taken).
+    /// Thread-safe. false: the lane's queue is full, or stopped (nothing taken).
     bool submit(IpClaimRequest request, IpClaimSink* sink, uint64_t token);
-    /// Every submitted claim is answered, then the thread ends.
+    /// Every submitted claim is answered, then the threads end.
     void stop();
+    size_t lanes() const { return lanes_.size(); }
 
   private:
     struct Item {
@@ -66,15 +77,18 @@ class IpClaimer {
         IpClaimSink* sink = nullptr;
         uint64_t token = 0;
     };
-    void run();
+    struct Lane {
+        ClaimFunction claim;
+        std::mutex mutex;
+        std::condition_variable wake;
+        std::deque<Item> queue;
+        bool stopping = false;
+        std::thread thread;
+    };
+    static void run(Lane& lane);
 
-    ClaimFunction claim_;
     IpClaimerOptions options_;
-    std::mutex mutex_;
-    std::condition_variable wake_;
-    std::deque<Item> queue_;
-    bool stopping_ = false;
-    std::thread thread_;
+    std::vector<std::unique_ptr<Lane>> lanes_;
 };
 
 }  // namespace gatehouse::store

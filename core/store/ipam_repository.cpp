@@ -335,11 +335,12 @@ Expected<IpClaim, ClaimError> claimIp(pqxx::connection& conn, std::string_view p
     };
     return withClaimRetries(
         [&]() -> Expected<IpClaim, ClaimError> {
-            pqxx::work txn(conn);
+            // One statement in autocommit: the function is the transaction (its locks last
+            // until it returns), and BEGIN and COMMIT would be two more round trips.
+            pqxx::nontransaction txn(conn);
             auto row = txn.exec_params1(
                 "SELECT host(claimed), outcome FROM gh_ip_claim($1, $2, NULLIF($3::bigint, 0))",
                 pool_name, subscriber_id, nas_id.value_or(0));
-            txn.commit();
             const std::string outcome = row[1].as<std::string>();
             if (outcome == "current" || outcome == "last" || outcome == "new") {
                 IpClaim claim;

@@ -23,14 +23,15 @@ Expected<StaticClaim, ClaimError> claimStaticIp(pqxx::connection& conn, int64_t 
     // two different subscribers never wait for each other here.
     return withClaimRetries(
         [&]() -> Expected<StaticClaim, ClaimError> {
-            pqxx::work txn(conn);
+            // One statement in autocommit: the function is the transaction (its locks last
+            // until it returns), and BEGIN and COMMIT would be two more round trips.
+            pqxx::nontransaction txn(conn);
             auto row = txn.exec_params1(
                 "SELECT host(claimed), outcome, holder, attempt FROM gh_ip_claim_static("
                 "$1, NULLIF($2::bigint, 0), $3::inet, $4, NULLIF($5, '')::cidr,"
                 " make_interval(mins => $6))",
                 subscriber_id, nas_id.value_or(0), addr, plan.attempts, plan.subnet,
                 static_cast<int>(plan.window.count()));
-            txn.commit();
             const std::string outcome = row[1].as<std::string>();
             StaticClaim claim;
             if (outcome == "static") {

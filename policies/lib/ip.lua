@@ -2,9 +2,10 @@
 -- after authorize() returns (it claims pool addresses asynchronously, never on the worker).
 --
 -- The rules, first match wins:
---   1. sub.static_ip                          -> { static = "10.0.0.5",    Framed-IP-Address; C++
---                                                  on_conflict = ... }     checks nobody else uses
---                                                                          it (ip.on_static_conflict)
+--   1. sub.static_ip                          -> { static = "10.0.0.5",    Framed-IP-Address;
+--                                                  on_conflict = ... }     C++ checks nobody else
+--                                                                          uses it first
+--                                                                          (ip.on_static_conflict)
 --   2. an operator row Framed-IP-Address      -> { static = ... }          (radreply, ProxPanel)
 --   3. service.managed_pool                   -> { pool = "managed-1" }    Gatehouse claims a free
 --                                                address; the subscriber's last address first

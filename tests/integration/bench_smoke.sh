@@ -3,7 +3,9 @@
 # answered and verified, a wrong secret yields only bad authenticators, and --help documents
 # every option. Behaviour only, never timing.
 # With SOURCE_DIR, also `scripts/bench acct` for 2 s (a private durable PostgreSQL and
-# `gatehouse serve --db`): every Start the server answered is a session in radacct.
+# `gatehouse serve --db`): every Start the server answered is a session in radacct; and
+# `scripts/bench pool` with 200 users per set: every pool and static login accepted with a
+# Framed-IP-Address, one address per pool user.
 #   bench_smoke.sh <gatehouse> <null_responder> [SOURCE_DIR]
 set -u
 GATEHOUSE=$1
@@ -93,6 +95,30 @@ else
         fail=1
     else
         echo "ok: scripts/bench acct: $sent Starts sent, $answered answered, $rows sessions in radacct"
+    fi
+fi
+# scripts/bench pool, small: it exits 1 and prints !!! when an Accept lacks an address, a login
+# is rejected or times out, or the pool's rows do not hold one address per pool user; the
+# first-logins row must show all 200 Accepts carrying an address.
+if [ -z "$SOURCE_DIR" ]; then
+    echo "skipped: scripts/bench pool (no source directory given)"
+elif [ ! -x /usr/lib/postgresql/15/bin/initdb ] || ! command -v psql >/dev/null; then
+    echo "skipped: scripts/bench pool (PostgreSQL 15 not installed)"
+else
+    pool_out=$(GH_BENCH_GATEHOUSE=$GATEHOUSE GH_BENCH_DURATION=1 GH_BENCH_WARMUP=1 \
+        GH_BENCH_USERS=200 GH_BENCH_WINDOW=64 timeout 120 "$SOURCE_DIR/scripts/bench" pool 2>&1)
+    rc=$?
+    # pass(3 words) requests/s p50 p95 p99 accepts with-IP rejects timeouts errors ...
+    read -r _ _ _ _ _ _ _ accepts with_ip rejects _ <<<"$(grep '^pool: first logins' <<<"$pool_out" | tr -d ,)"
+    read -r _ _ _ _ _ _ _ s_accepts s_with_ip _ <<<"$(grep '^static: first logins' <<<"$pool_out" | tr -d ,)"
+    if [ $rc -ne 0 ] || [ "${accepts:-}" != 200 ] || [ "${with_ip:-}" != 200 ] ||
+        [ "${rejects:-}" != 0 ] || [ "${s_accepts:-}" != 200 ] || [ "${s_with_ip:-}" != 200 ] ||
+        ! grep -q '^checks: every Accept carried a Framed-IP-Address' <<<"$pool_out"; then
+        echo "FAIL: scripts/bench pool: rc=$rc"
+        echo "$pool_out"
+        fail=1
+    else
+        echo "ok: scripts/bench pool: 200 pool and 200 static logins, each Accept with an address"
     fi
 fi
 exit $fail

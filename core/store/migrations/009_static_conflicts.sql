@@ -41,6 +41,8 @@ DECLARE
     holder_id bigint;
     streak    ip_static_conflicts%ROWTYPE;
     going_on  boolean;
+    pool_status text;
+    pool_holder text;
 BEGIN
     -- The per-subscriber claim lock of gh_ip_claim (migration 5): a retransmitted login racing
     -- itself on two nodes counts one attempt after the other and takes one fallback address.
@@ -54,10 +56,19 @@ BEGIN
      ORDER BY o.acctstarttime
      LIMIT 1;
     IF holder IS NULL THEN
-        SELECT a.subscriber_id, 'pool ' || a.pool_name || ' (' || COALESCE(s.username, '?') || ')'
-          INTO holder_id, holder
+        -- By address alone, then judged here: with status and owner in the WHERE clause, a
+        -- plan made while no address was in use scanned every in-use row (measured:
+        -- docs/ipam-bench.md), where UNIQUE (ip) finds the one row.
+        SELECT a.subscriber_id, a.status,
+               'pool ' || a.pool_name || ' (' || COALESCE(s.username, '?') || ')'
+          INTO holder_id, pool_status, pool_holder
           FROM ip_pool_assignments a LEFT JOIN subscribers s ON s.id = a.subscriber_id
-         WHERE a.ip = p_addr AND a.status = 'in_use' AND a.subscriber_id <> p_subscriber;
+         WHERE a.ip = p_addr;
+        IF pool_status = 'in_use' AND holder_id <> p_subscriber THEN
+            holder := pool_holder;
+        ELSE
+            holder_id := NULL;
+        END IF;
     END IF;
 
     IF holder IS NULL THEN

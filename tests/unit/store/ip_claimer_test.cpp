@@ -6,10 +6,12 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "core/store/ipam_claim_function.hpp"
@@ -94,6 +96,48 @@ TEST(IpClaimer, AFullQueueRefusesInsteadOfGrowing) {
     claimer.start();
     claimer.stop();
     EXPECT_EQ(sink.size(), 2u);
+}
+
+TEST(IpClaimer, LanesClaimSideBySideAndKeepOneSubscriberOnOneLane) {
+    std::mutex gate;
+    gate.lock();  // holds every claim of subscriber 2 (lane 0 of 2)
+    std::atomic<int> made{0};
+    std::mutex seen_mutex;
+    std::map<int64_t, std::set<int>> lanes_seen;  // subscriber -> lanes that claimed for it
+    IpClaimer claimer(
+        [&]() -> ClaimFunction {
+            const int lane = made++;
+            return [&, lane](const IpClaimRequest& r) {
+                {
+                    std::lock_guard lock(seen_mutex);
+                    lanes_seen[r.subscriber_id].insert(lane);
+                }
+                if (r.subscriber_id == 2) {
+                    std::lock_guard wait(gate);
+                }
+                return IpClaimResult{static_cast<uint32_t>(r.subscriber_id), {}, {}};
+            };
+        },
+        2);
+    ASSERT_EQ(claimer.lanes(), 2u);
+    EXPECT_EQ(made.load(), 2) << "one claim function (one connection) per lane";
+    claimer.start();
+    CollectingSink sink;
+    ASSERT_TRUE(claimer.submit(poolRequest("p", 2), &sink, 1));
+    ASSERT_TRUE(claimer.submit(poolRequest("p", 3), &sink, 2));
+    ASSERT_TRUE(claimer.submit(poolRequest("p", 5), &sink, 3));
+    // Subscriber 2's lane is stuck; the other lane answers 3 and 5 meanwhile.
+    EXPECT_EQ(sink.await(2).ip, 3u);
+    EXPECT_EQ(sink.await(3).ip, 5u);
+    EXPECT_EQ(sink.size(), 2u);
+    gate.unlock();
+    EXPECT_EQ(sink.await(1).ip, 2u);
+    ASSERT_TRUE(claimer.submit(poolRequest("p", 2), &sink, 4));
+    EXPECT_EQ(sink.await(4).ip, 2u);
+    claimer.stop();
+    std::lock_guard lock(seen_mutex);
+    EXPECT_EQ(lanes_seen[2].size(), 1u);
+    EXPECT_NE(*lanes_seen[2].begin(), *lanes_seen[3].begin());
 }
 
 TEST(IpClaimer, AClaimThatThrowsIsAnsweredAsDatabaseUnavailable) {
