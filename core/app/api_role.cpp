@@ -15,6 +15,7 @@
 #include "core/api/routes/all.hpp"
 #include "core/api/server.hpp"
 #include "core/app/config.hpp"
+#include "core/crypto/secret_box.hpp"
 #include "core/store/pg_pool.hpp"
 #include "core/store/redis_client.hpp"
 
@@ -143,6 +144,18 @@ std::unique_ptr<ApiRole> startApiRole(const ServeConfig& config) {
         fmt::print(stderr, "key_file: {}\n", key.error());
         return nullptr;
     }
+    // Subscriber passwords are sealed with the same key file's SecretBox, as the CLI does.
+    if (auto box = crypto::SecretBox::loadOrCreate(config.key_file); box) {
+        deps.subscribers.box = *box;
+        deps.nas.box = std::make_shared<crypto::SecretBox>(*box);  // RouterOS API passwords
+    } else {
+        fmt::print(stderr, "key_file: {}\n", box.error());
+        return nullptr;
+    }
+    // "Test connection" checks this server's RADIUS, as `gatehouse nas test --config` does.
+    deps.nas.test.radius_port = config.auth_port;
+    if (config.bind != "0.0.0.0")
+        deps.nas.test.radius_host = config.bind;
     auto role =
         std::make_unique<RunningApi>(config, probe, std::move(services), api::buildRouter(deps));
     try {

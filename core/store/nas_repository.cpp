@@ -39,6 +39,21 @@ std::string whereNameOrIp(pqxx::transaction_base& txn, std::string_view name_or_
     return "name = " + txn.quote(std::string(name_or_ip));
 }
 
+// Runs `change` in a transaction of its own, committed only when it succeeded.
+template <class F>
+auto inOwnTransaction(pqxx::connection& conn, F&& change)
+    -> decltype(change(std::declval<pqxx::work&>())) {
+    try {
+        pqxx::work txn(conn);
+        auto result = change(txn);
+        if (result)
+            txn.commit();
+        return result;
+    } catch (const std::exception& e) {
+        return unexpected(fromException(e));
+    }
+}
+
 Unexpected<StoreError> noSuchNas(std::string_view name_or_ip) {
     return unexpected(StoreError{StoreErrorKind::kNotFound, "name",
                                  "no NAS named '" + std::string(name_or_ip) + "'", 0});
@@ -62,7 +77,7 @@ bool isKnownNasType(std::string_view type) {
     return false;
 }
 
-Expected<int64_t, StoreError> addNas(pqxx::connection& conn, const NasInput& in,
+Expected<int64_t, StoreError> addNas(pqxx::work& txn, const NasInput& in,
                                      const crypto::SecretBox* box) {
     if (in.name.empty())
         return invalid("name", "must not be empty");
@@ -103,7 +118,6 @@ Expected<int64_t, StoreError> addNas(pqxx::connection& conn, const NasInput& in,
         api_ssl_port = *p;
     }
     try {
-        pqxx::work txn(conn);
         auto r = txn.exec(
             "INSERT INTO nas_devices (name, ip, secret, type, coa_port, description, enabled,"
             " require_message_authenticator, api_username, api_port, api_ssl_port, api_use_ssl)"
@@ -122,17 +136,15 @@ Expected<int64_t, StoreError> addNas(pqxx::connection& conn, const NasInput& in,
             txn.exec("UPDATE nas_devices SET api_password_enc = " +
                      txn.quote(sealApiPassword(*box, id, in.api_password)) +
                      " WHERE id = " + std::to_string(id));
-        txn.commit();
         return id;
     } catch (const std::exception& e) {
         return unexpected(fromException(e));
     }
 }
 
-Expected<void, StoreError> updateNas(pqxx::connection& conn, const crypto::SecretBox* box,
+Expected<void, StoreError> updateNas(pqxx::work& txn, const crypto::SecretBox* box,
                                      std::string_view name_or_ip, const NasPatch& patch) {
     try {
-        pqxx::work txn(conn);
         auto found = txn.exec(
             "SELECT id, api_username, api_password_enc IS NOT NULL"
             " FROM nas_devices WHERE " +
@@ -209,7 +221,6 @@ Expected<void, StoreError> updateNas(pqxx::connection& conn, const crypto::Secre
         for (size_t i = 0; i < sets.size(); ++i)
             sql += (i ? ", " : "") + sets[i];
         txn.exec(sql + " WHERE id = " + std::to_string(id));
-        txn.commit();
         return {};
     } catch (const std::exception& e) {
         return unexpected(fromException(e));
@@ -247,17 +258,31 @@ Expected<std::vector<NasRow>, StoreError> listNas(pqxx::connection& conn) {
     }
 }
 
-Expected<void, StoreError> deleteNas(pqxx::connection& conn, std::string_view name_or_ip) {
+Expected<void, StoreError> deleteNas(pqxx::work& txn, std::string_view name_or_ip) {
     try {
-        pqxx::work txn(conn);
         auto r = txn.exec("DELETE FROM nas_devices WHERE " + whereNameOrIp(txn, name_or_ip));
         if (r.affected_rows() == 0)
             return noSuchNas(name_or_ip);
-        txn.commit();
         return {};
     } catch (const std::exception& e) {
         return unexpected(fromException(e));
     }
+}
+
+// The connection forms: one transaction each, committed when the change succeeded.
+Expected<int64_t, StoreError> addNas(pqxx::connection& conn, const NasInput& in,
+                                     const crypto::SecretBox* box) {
+    return inOwnTransaction(conn, [&](pqxx::work& txn) { return addNas(txn, in, box); });
+}
+
+Expected<void, StoreError> updateNas(pqxx::connection& conn, const crypto::SecretBox* box,
+                                     std::string_view name_or_ip, const NasPatch& patch) {
+    return inOwnTransaction(
+        conn, [&](pqxx::work& txn) { return updateNas(txn, box, name_or_ip, patch); });
+}
+
+Expected<void, StoreError> deleteNas(pqxx::connection& conn, std::string_view name_or_ip) {
+    return inOwnTransaction(conn, [&](pqxx::work& txn) { return deleteNas(txn, name_or_ip); });
 }
 
 }  // namespace gatehouse::store

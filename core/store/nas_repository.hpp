@@ -9,6 +9,7 @@
 #include <vector>
 
 #include <pqxx/connection>
+#include <pqxx/transaction>
 
 #include "core/crypto/secret_box.hpp"
 #include "core/store/error.hpp"
@@ -74,6 +75,13 @@ Expected<int64_t, StoreError> addNas(pqxx::connection& conn, const NasInput& in,
 Expected<void, StoreError> updateNas(pqxx::connection& conn, const crypto::SecretBox* box,
                                      std::string_view name_or_ip, const NasPatch& patch);
 Expected<std::vector<NasRow>, StoreError> listNas(pqxx::connection& conn);
+// The same inside the caller's transaction, left uncommitted (the admin API writes its audit
+// row in it, core/api/audit.hpp). After an error the transaction must be rolled back.
+Expected<int64_t, StoreError> addNas(pqxx::work& txn, const NasInput& in,
+                                     const crypto::SecretBox* box = nullptr);
+Expected<void, StoreError> updateNas(pqxx::work& txn, const crypto::SecretBox* box,
+                                     std::string_view name_or_ip, const NasPatch& patch);
+Expected<void, StoreError> deleteNas(pqxx::work& txn, std::string_view name_or_ip);
 /// By name, or by IP when the argument parses as one.
 Expected<void, StoreError> deleteNas(pqxx::connection& conn, std::string_view name_or_ip);
 

@@ -18,7 +18,7 @@ std::string formatRate(uint64_t bps) {
     return std::to_string(bps);
 }
 
-Expected<int64_t, StoreError> addService(pqxx::connection& conn, const ServiceInput& in) {
+Expected<int64_t, StoreError> addService(pqxx::work& txn, const ServiceInput& in) {
     if (in.name.empty())
         return unexpected(StoreError{StoreErrorKind::kInvalid, "name", "must not be empty", 0});
     std::string columns = "name";
@@ -67,7 +67,6 @@ Expected<int64_t, StoreError> addService(pqxx::connection& conn, const ServiceIn
     if (error)
         return unexpected(*error);
     try {
-        pqxx::work txn(conn);
         std::string sql_values = txn.quote(in.name);
         for (const auto& v : values)
             sql_values += ", " + v;
@@ -83,8 +82,19 @@ Expected<int64_t, StoreError> addService(pqxx::connection& conn, const ServiceIn
         text(in.address_list, "address_list");
         auto r = txn.exec("INSERT INTO services (" + columns + ") VALUES (" + sql_values +
                           ") RETURNING id");
-        txn.commit();
         return r[0][0].as<int64_t>();
+    } catch (const std::exception& e) {
+        return unexpected(fromException(e));
+    }
+}
+
+Expected<int64_t, StoreError> addService(pqxx::connection& conn, const ServiceInput& in) {
+    try {
+        pqxx::work txn(conn);
+        auto id = addService(txn, in);
+        if (id)
+            txn.commit();
+        return id;
     } catch (const std::exception& e) {
         return unexpected(fromException(e));
     }

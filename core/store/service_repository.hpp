@@ -6,6 +6,7 @@
 #include <vector>
 
 #include <pqxx/connection>
+#include <pqxx/transaction>
 
 #include "core/store/error.hpp"
 #include "core/util/expected.hpp"
@@ -38,6 +39,8 @@ struct ServiceRow {
 };
 
 Expected<int64_t, StoreError> addService(pqxx::connection& conn, const ServiceInput& in);
+/// The same inside the caller's transaction, left uncommitted (the admin API audits in it).
+Expected<int64_t, StoreError> addService(pqxx::work& txn, const ServiceInput& in);
 Expected<std::vector<ServiceRow>, StoreError> listServices(pqxx::connection& conn);
 
 /// "20M" for 20000000: the shortest exact decimal-multiple form, for lists.

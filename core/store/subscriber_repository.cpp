@@ -122,6 +122,10 @@ void recordSessionChange(pqxx::work& txn, int64_t id, const LiveFacts& before,
 
 ServiceIndex loadServiceIndex(pqxx::connection& conn) {
     pqxx::read_transaction txn(conn);
+    return loadServiceIndex(txn);
+}
+
+ServiceIndex loadServiceIndex(pqxx::transaction_base& txn) {
     ServiceIndex index;
     for (const auto& row : txn.exec("SELECT name, id FROM services"))
         index.emplace(row[0].as<std::string>(), row[1].as<int64_t>());
@@ -168,11 +172,23 @@ Expected<SubscriberValues, StoreError> validateSubscriber(const SubscriberInput&
 Expected<int64_t, StoreError> addSubscriber(pqxx::connection& conn, const crypto::SecretBox& box,
                                             const SubscriberInput& in) {
     try {
-        auto values = validateSubscriber(in, loadServiceIndex(conn), box);
+        pqxx::work txn(conn);
+        auto id = addSubscriber(txn, box, in);
+        if (id)
+            txn.commit();
+        return id;
+    } catch (const std::exception& e) {
+        return unexpected(fromException(e));
+    }
+}
+
+Expected<int64_t, StoreError> addSubscriber(pqxx::work& txn, const crypto::SecretBox& box,
+                                            const SubscriberInput& in) {
+    try {
+        auto values = validateSubscriber(in, loadServiceIndex(txn), box);
         if (!values)
             return unexpected(values.error());
         const auto& v = *values;
-        pqxx::work txn(conn);
         auto r = txn.exec(
             "INSERT INTO subscribers (username, password_enc, service_id, static_ip, mac,"
             " expires_at, enabled) VALUES (" +
@@ -180,7 +196,6 @@ Expected<int64_t, StoreError> addSubscriber(pqxx::connection& conn, const crypto
             literal(txn, v.service_id) + ", " + literal(txn, v.static_ip) + ", " +
             literal(txn, v.mac) + ", " + expiresLiteral(v.expires_at) + ", " +
             (v.enabled ? "true" : "false") + ") RETURNING id");
-        txn.commit();
         return r[0][0].as<int64_t>();
     } catch (const std::exception& e) {
         return unexpected(fromException(e));
@@ -191,12 +206,24 @@ Expected<void, StoreError> updateSubscriber(pqxx::connection& conn, const crypto
                                             std::string_view username,
                                             const SubscriberPatch& patch) {
     try {
+        pqxx::work txn(conn);
+        auto done = updateSubscriber(txn, box, username, patch);
+        if (done)
+            txn.commit();
+        return done;
+    } catch (const std::exception& e) {
+        return unexpected(fromException(e));
+    }
+}
+
+Expected<void, StoreError> updateSubscriber(pqxx::work& txn, const crypto::SecretBox* box,
+                                            std::string_view username,
+                                            const SubscriberPatch& patch) {
+    try {
         std::vector<std::string> sets;
-        // Read before the write transaction: a connection holds one transaction at a time.
         ServiceIndex services;
         if (patch.service && !patch.service->empty())
-            services = loadServiceIndex(conn);
-        pqxx::work txn(conn);
+            services = loadServiceIndex(txn);
         if (patch.password) {
             if (auto ok = checkPassword(*patch.password); !ok)
                 return unexpected(ok.error());
@@ -251,7 +278,6 @@ Expected<void, StoreError> updateSubscriber(pqxx::connection& conn, const crypto
         sql += " WHERE id = " + std::to_string(id) + " RETURNING " + kLiveFactsColumns;
         auto updated = txn.exec(sql);
         recordSessionChange(txn, id, liveFactsOf(current[0], 1), liveFactsOf(updated[0], 0));
-        txn.commit();
         return {};
     } catch (const std::exception& e) {
         return unexpected(fromException(e));
@@ -261,6 +287,17 @@ Expected<void, StoreError> updateSubscriber(pqxx::connection& conn, const crypto
 Expected<void, StoreError> deleteSubscriber(pqxx::connection& conn, std::string_view username) {
     try {
         pqxx::work txn(conn);
+        auto done = deleteSubscriber(txn, username);
+        if (done)
+            txn.commit();
+        return done;
+    } catch (const std::exception& e) {
+        return unexpected(fromException(e));
+    }
+}
+
+Expected<void, StoreError> deleteSubscriber(pqxx::work& txn, std::string_view username) {
+    try {
         auto current = txn.exec_params("SELECT id FROM subscribers WHERE username = $1 FOR UPDATE",
                                        std::string(username));
         if (current.empty())
@@ -289,7 +326,6 @@ Expected<void, StoreError> deleteSubscriber(pqxx::connection& conn, std::string_
         // Addresses a live session still uses are freed by its Stop or by the pool sync.
         releaseSubscriberIpsWithoutSession(txn, id);
         txn.exec_params("DELETE FROM subscribers WHERE id = $1", id);
-        txn.commit();
         return {};
     } catch (const std::exception& e) {
         return unexpected(fromException(e));

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include <pqxx/connection>
+#include <pqxx/transaction>
 
 #include "core/crypto/secret_box.hpp"
 #include "core/store/error.hpp"
@@ -63,6 +64,7 @@ struct SubscriberFilter {
 /// Service name -> id, loaded once per command or import.
 using ServiceIndex = std::unordered_map<std::string, int64_t>;
 ServiceIndex loadServiceIndex(pqxx::connection& conn);
+ServiceIndex loadServiceIndex(pqxx::transaction_base& txn);
 
 /// Passwords: 1..128 octets (RFC 2865 5.2 User-Password).
 Expected<SubscriberValues, StoreError> validateSubscriber(const SubscriberInput& in,
@@ -76,6 +78,15 @@ Expected<void, StoreError> updateSubscriber(pqxx::connection& conn, const crypto
                                             std::string_view username,
                                             const SubscriberPatch& patch);
 Expected<void, StoreError> deleteSubscriber(pqxx::connection& conn, std::string_view username);
+// The same inside the caller's transaction, left uncommitted (the admin API writes its audit
+// row in it, core/api/audit.hpp); the session change jobs are written in it too. After an
+// error the transaction must be rolled back.
+Expected<int64_t, StoreError> addSubscriber(pqxx::work& txn, const crypto::SecretBox& box,
+                                            const SubscriberInput& in);
+Expected<void, StoreError> updateSubscriber(pqxx::work& txn, const crypto::SecretBox* box,
+                                            std::string_view username,
+                                            const SubscriberPatch& patch);
+Expected<void, StoreError> deleteSubscriber(pqxx::work& txn, std::string_view username);
 Expected<std::vector<SubscriberRow>, StoreError> listSubscribers(pqxx::connection& conn,
                                                                  const SubscriberFilter& filter);
 

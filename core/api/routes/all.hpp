@@ -4,6 +4,10 @@
 #include "core/api/http.hpp"
 #include "core/api/routes/auth.hpp"
 #include "core/api/routes/health.hpp"
+#include "core/api/routes/nas.hpp"
+#include "core/api/routes/services.hpp"
+#include "core/api/routes/sessions.hpp"
+#include "core/api/routes/subscribers.hpp"
 
 namespace gatehouse::api {
 
@@ -12,6 +16,11 @@ namespace gatehouse::api {
 struct ApiDeps {
     HealthDeps health;
     AuthDeps auth;
+    NasDeps nas;           // .db and .auth: the auth group's when unset; .box: the key file's
+    ServiceDeps services;  // .db and .auth: the auth group's when unset
+    // .db and .auth: the auth group's when unset; subscribers.box: the key file's SecretBox.
+    SubscriberDeps subscribers;
+    SessionDeps sessions;
 };
 
 Router buildRouter(const ApiDeps& deps);

@@ -1,0 +1,243 @@
+#include "core/api/routes/sessions.hpp"
+
+#include <fmt/core.h>
+
+#include <chrono>
+#include <cstdio>
+#include <pqxx/pqxx>
+#include <string>
+
+#include "core/api/audit.hpp"
+#include "core/api/permissions.hpp"
+#include "core/api/routes/subscriber_support.hpp"
+#include "core/store/coa_outbox_repository.hpp"
+#include "core/store/open_sessions.hpp"
+
+namespace gatehouse::api {
+
+namespace {
+
+using nlohmann::json;
+using namespace routes;
+
+// As `gatehouse session disconnect` (core/app/session_command.cpp): a Disconnect nobody could
+// deliver within five minutes is stale; the operator looks again rather than have it land later.
+constexpr std::chrono::seconds kDisconnectLifetime{300};
+
+struct SessionState {
+    store::PgPool* db = nullptr;
+    std::shared_ptr<Authenticator> auth;
+
+    Caller authenticate(const HttpRequest& req) {
+        if (!auth || db == nullptr)
+            throw unavailable("the session routes are not configured (no database or Redis)", 5);
+        return auth->authenticate(req);
+    }
+};
+
+bool validDate(int y, int m, int d) {
+    using namespace std::chrono;
+    return year_month_day{year{y}, month{static_cast<unsigned>(m)}, day{static_cast<unsigned>(d)}}
+        .ok();
+}
+
+/// ?from= / ?to= as a SQL timestamptz expression: "YYYY-MM-DD" is that day's midnight in the
+/// ISP's time zone (the day after's for `to`, so the whole day is included, as on the usage
+/// page); "YYYY-MM-DDTHH:MM:SSZ" is that instant. 400 naming the parameter otherwise. The text
+/// is only spliced after every character was checked.
+std::string boundSql(pqxx::transaction_base& txn, const std::string& name, const std::string& text,
+                     const std::string& timezone, bool upper) {
+    int y = 0, mo = 0, d = 0, h = 0, mi = 0, se = 0;
+    char tail = 0;
+    auto digitsAt = [&](std::initializer_list<size_t> positions) {
+        for (size_t p : positions)
+            if (p >= text.size() || text[p] < '0' || text[p] > '9')
+                return false;
+        return true;
+    };
+    const bool date_only = text.size() == 10 && digitsAt({0, 1, 2, 3, 5, 6, 8, 9}) &&
+                           text[4] == '-' && text[7] == '-' &&
+                           std::sscanf(text.c_str(), "%4d-%2d-%2d", &y, &mo, &d) == 3;
+    const bool instant =
+        text.size() == 20 && digitsAt({0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18}) &&
+        std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &se, &tail) ==
+            7 &&
+        tail == 'Z' && h < 24 && mi < 60 && se < 60;
+    if ((!date_only && !instant) || !validDate(y, mo, d))
+        throw ApiError::invalid(name,
+                                fmt::format("{} must be YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ", name));
+    if (instant)
+        return txn.quote(text) + "::timestamptz";
+    return fmt::format("((DATE {}{})::timestamp AT TIME ZONE {})", txn.quote(text),
+                       upper ? " + 1" : "", txn.quote(timezone));
+}
+
+HttpResponse listRoute(SessionState& s, const HttpRequest& req) {
+    const Caller caller = s.authenticate(req);
+    caller.require("sessions.view");
+    const Page page = pageOf(req);
+    const std::string state = req.queryOr("state", "open");
+    if (state != "open" && state != "closed" && state != "all")
+        throw ApiError::invalid("state", "state must be open, closed or all");
+    const std::string username = req.queryOr("username");
+    const int64_t nas_id = intQuery(req, "nas_id", 0, 1, INT64_MAX);
+    const int64_t subscriber_id = intQuery(req, "subscriber_id", 0, 1, INT64_MAX);
+
+    auto lease = s.db->acquire();
+    pqxx::read_transaction txn(*lease);
+    std::string where = " WHERE " + sessionScopeSql(caller, "r");
+    if (state == "open")
+        where += " AND r.acctstoptime IS NULL";
+    else if (state == "closed")
+        where += " AND r.acctstoptime IS NOT NULL";
+    // By start time: radacct is partitioned on it, so a date range reads only its months.
+    const std::string from = req.queryOr("from");
+    const std::string to = req.queryOr("to");
+    if (!from.empty() || !to.empty()) {
+        const std::string tz = ispTimezone(txn);
+        if (!from.empty())
+            where += " AND r.acctstarttime >= " + boundSql(txn, "from", from, tz, false);
+        if (!to.empty())
+            where += " AND r.acctstarttime < " + boundSql(txn, "to", to, tz, true);
+    }
+    if (!username.empty())
+        where += " AND r.username = " + txn.quote(username);
+    if (nas_id != 0)
+        where += " AND n.id = " + std::to_string(nas_id);
+    if (subscriber_id != 0)
+        where += " AND r.subscriber_id = " + std::to_string(subscriber_id);
+
+    const int64_t total = txn.exec1(
+                                 "SELECT count(*) FROM radacct r LEFT JOIN nas_devices n ON"
+                                 " (r.nas_id IS NOT NULL AND n.id = r.nas_id)"
+                                 " OR (r.nas_id IS NULL AND n.ip = r.nasipaddress)" +
+                                 where)[0]
+                              .as<int64_t>();
+    json items = json::array();
+    for (const auto& row :
+         txn.exec(std::string(kSessionSelect) + where +
+                  " ORDER BY r.acctstarttime DESC, r.radacctid DESC LIMIT " +
+                  std::to_string(page.per_page) + " OFFSET " + std::to_string(page.offset())))
+        items.push_back(sessionJson(row));
+    txn.commit();
+    return HttpResponse::json(200, pageJson(std::move(items), total, page));
+}
+
+HttpResponse disconnectRoute(SessionState& s, const HttpRequest& req) {
+    const Caller caller = s.authenticate(req);
+    caller.require("sessions.disconnect");
+    const int64_t id = pathId(req, "session");
+    auto lease = s.db->acquire();
+    pqxx::work txn(*lease);
+    auto rows =
+        txn.exec(std::string(kSessionSelect) + " WHERE r.radacctid = " + std::to_string(id) +
+                 " AND " + sessionScopeSql(caller, "r"));
+    if (rows.empty())
+        throw ApiError::notFound("session not found");
+    const json session = sessionJson(rows[0]);
+    if (!session["online"].get<bool>())
+        throw ApiError(409, "conflict", "", "the session has already ended");
+
+    // The same lookup and identifying attributes as `gatehouse session disconnect` (RFC 5176 3:
+    // User-Name, Acct-Session-Id, Framed-IP-Address, NAS-IP-Address).
+    store::OpenSessionFilter filter;
+    filter.username = session["username"].get<std::string>();
+    filter.acct_session_id = session["acct_session_id"].get<std::string>();
+    std::optional<store::OpenSession> target;
+    for (auto& open : store::findOpenSessions(txn, filter))
+        if (open.nas_ip == session["nas_ip"].get<std::string>())
+            target = std::move(open);
+    if (!target)
+        throw ApiError(409, "conflict", "", "the session has already ended");
+    if (!target->nas_id)
+        throw ApiError(409, "conflict", "nas",
+                       fmt::format("the session's NAS {} is not registered: there is nobody to "
+                                   "send a Disconnect-Request to",
+                                   target->nas_ip));
+    store::CoaEnqueue in;
+    in.nas_id = *target->nas_id;
+    in.subscriber_id = target->subscriber_id;
+    in.username = target->username;
+    in.acct_session_id = target->acct_session_id;
+    in.kind = "disconnect";
+    in.attributes = store::identifySession(*target);
+    in.reason = "operator";
+    in.lifetime = kDisconnectLifetime;
+    auto queued = store::enqueueCoa(txn, in);
+    if (!queued)
+        throwStoreError(queued.error());
+    recordAudit(txn, caller, "disconnect", "session", std::to_string(id), session,
+                {{"coa_request_id", *queued}, {"kind", "disconnect"}, {"nas", target->nas_name}});
+    txn.commit();
+    // 202: queued, not yet done. The jobs leader's CoA sender delivers it (docs/coa.md); the
+    // session leaves the online list with the NAS's Accounting-Stop.
+    return HttpResponse::json(202, {{"coa_request_id", *queued},
+                                    {"session_id", id},
+                                    {"status", "pending"},
+                                    {"nas", target->nas_name}});
+}
+
+HttpResponse usageRoute(SessionState& s, const HttpRequest& req) {
+    const Caller caller = s.authenticate(req);
+    caller.require("sessions.view");
+    const int64_t id = pathId(req, "subscriber");
+    const int64_t days = intQuery(req, "days", 30, 1, 366);
+    const int64_t months = intQuery(req, "months", 12, 1, 36);
+    auto lease = s.db->acquire();
+    pqxx::read_transaction txn(*lease);
+    ensureSubscriberVisible(txn, caller, id);
+    const std::string tz = ispTimezone(txn);
+
+    // Every day and month of the range, oldest first, zero where nothing was used: the panel
+    // draws them as they come.
+    auto rowJson = [](const pqxx::row& r, const char* key) {
+        const int64_t up = r[1].as<int64_t>();
+        const int64_t down = r[2].as<int64_t>();
+        return json{{key, r[0].as<std::string>()},
+                    {"upload", up},
+                    {"download", down},
+                    {"total", up + down}};
+    };
+    json daily = json::array();
+    for (const auto& r : txn.exec_params(
+             "WITH today AS (SELECT (now() AT TIME ZONE $2)::date AS d)"
+             " SELECT g::date::text, COALESCE(u.upload, 0), COALESCE(u.download, 0)"
+             " FROM today, generate_series(today.d - ($3 - 1), today.d, interval '1 day') g"
+             " LEFT JOIN subscriber_usage_daily u ON u.subscriber_id = $1 AND u.day = g::date"
+             " ORDER BY g",
+             id, tz, static_cast<int>(days)))
+        daily.push_back(rowJson(r, "day"));
+    json monthly = json::array();
+    for (const auto& r : txn.exec_params(
+             "WITH this AS (SELECT date_trunc('month', now() AT TIME ZONE $2) AS m)"
+             " SELECT g::date::text, COALESCE(u.upload, 0), COALESCE(u.download, 0)"
+             " FROM this, generate_series(this.m - ($3 - 1) * interval '1 month', this.m,"
+             "  interval '1 month') g"
+             " LEFT JOIN subscriber_usage_monthly u ON u.subscriber_id = $1"
+             "  AND u.month = g::date ORDER BY g",
+             id, tz, static_cast<int>(months)))
+        monthly.push_back(rowJson(r, "month"));
+    txn.commit();
+    return HttpResponse::json(
+        200, {{"subscriber_id", id}, {"timezone", tz}, {"days", daily}, {"months", monthly}});
+}
+
+}  // namespace
+
+void addSessionRoutes(Router& router, SessionDeps deps, const AuthDeps& auth) {
+    auto s = std::make_shared<SessionState>();
+    s->db = deps.db != nullptr ? deps.db : auth.db;
+    s->auth = deps.auth ? deps.auth : makeAuthenticator(auth);
+    auto bind = [s](HttpResponse (*fn)(SessionState&, const HttpRequest&)) {
+        return [s, fn](const HttpRequest& req) { return fn(*s, req); };
+    };
+    router.add("GET", "/api/v1/sessions", "Online sessions, or the history (sessions.view)",
+               bind(listRoute));
+    router.add("POST", "/api/v1/sessions/{id}/disconnect",
+               "Queue a Disconnect-Request for an open session (sessions.disconnect)",
+               bind(disconnectRoute));
+    router.add("GET", "/api/v1/subscribers/{id}/usage",
+               "A subscriber's daily and monthly usage (sessions.view)", bind(usageRoute));
+}
+
+}  // namespace gatehouse::api
