@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "core/crypto/secret_box.hpp"
+#include "core/util/hex.hpp"
 
 namespace gatehouse::api {
 
@@ -49,19 +50,10 @@ Expected<std::string, std::string> loadJwtKey(const std::string& key_file) {
     std::string hex;
     in >> hex;
     std::array<uint8_t, 32> key{};
-    auto nibble = [](char c) -> int {
-        if (c >= '0' && c <= '9')
-            return c - '0';
-        if (c >= 'a' && c <= 'f')
-            return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-            return c - 'A' + 10;
-        return -1;
-    };
     bool ok = hex.size() == key.size() * 2;
     for (size_t i = 0; ok && i < key.size(); ++i) {
-        const int hi = nibble(hex[2 * i]);
-        const int lo = nibble(hex[2 * i + 1]);
+        const int hi = hexDigitValue(hex[2 * i]);
+        const int lo = hexDigitValue(hex[2 * i + 1]);
         ok = hi >= 0 && lo >= 0;
         key[i] = static_cast<uint8_t>((hi << 4) | (lo & 0xf));
     }

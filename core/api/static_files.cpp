@@ -1,4 +1,5 @@
 #include "core/api/static_files.hpp"
+#include "core/util/hex.hpp"
 
 #include <fmt/core.h>
 #include <sys/stat.h>
@@ -24,16 +25,6 @@ constexpr const char* kImmutable = "public, max-age=31536000, immutable";
 constexpr const char* kRevalidate = "no-cache";
 // The panel is small; a larger file under web_dir is a mistake, not something to buffer.
 constexpr uintmax_t kMaxFileSize = 64u << 20;
-
-int hexValue(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 std::string lower(std::string_view s) {
     std::string out(s);
@@ -117,8 +108,8 @@ std::optional<std::string> percentDecode(std::string_view text, bool plus_is_spa
         if (c == '%') {
             if (text.size() - i < 3)
                 return std::nullopt;
-            const int hi = hexValue(text[i + 1]);
-            const int lo = hexValue(text[i + 2]);
+            const int hi = hexDigitValue(text[i + 1]);
+            const int lo = hexDigitValue(text[i + 2]);
             if (hi < 0 || lo < 0)
                 return std::nullopt;
             out += static_cast<char>(hi * 16 + lo);

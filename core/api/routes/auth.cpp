@@ -13,6 +13,7 @@
 #include "core/api/audit.hpp"
 #include "core/api/jwt.hpp"
 #include "core/api/permissions.hpp"
+#include "core/api/routes/subscriber_support.hpp"
 
 namespace gatehouse::api {
 
@@ -65,26 +66,10 @@ class HashSlot {
     AuthState& s_;
 };
 
-[[noreturn]] void throwStore(const store::StoreError& e) {
-    switch (e.kind) {
-        case store::StoreErrorKind::kInvalid:
-        case store::StoreErrorKind::kUnknownReference:
-            throw ApiError::invalid(e.field, e.message);
-        case store::StoreErrorKind::kDuplicate:
-        case store::StoreErrorKind::kInUse:
-            throw ApiError(409, "conflict", e.field, e.message);
-        case store::StoreErrorKind::kNotFound:
-            throw ApiError::notFound(e.message);
-        case store::StoreErrorKind::kDatabase:
-            break;
-    }
-    throw std::runtime_error(store::describe(e));  // logged by the router, 500
-}
-
 template <class T>
 T orThrow(Expected<T, store::StoreError> r) {
     if (!r)
-        throwStore(r.error());
+        routes::throwStoreError(r.error());
     return std::move(*r);
 }
 
@@ -376,7 +361,7 @@ HttpResponse getAdminRoute(AuthState& s, const HttpRequest& req) {
 void requireGrantable(pqxx::work& txn, const Caller& caller, const std::string& role_name) {
     auto role = findRole(txn, role_name);
     if (!role)
-        throwStore(role.error());
+        routes::throwStoreError(role.error());
     auto missing = caller.missing(role->permissions);
     if (!missing.empty()) {
         std::string list;
@@ -412,9 +397,9 @@ HttpResponse createAdminRoute(AuthState& s, const HttpRequest& req) {
         in.enabled = it->get<bool>();
     }
     if (auto ok = validateAdminUsername(in.username); !ok)
-        throwStore(ok.error());
+        routes::throwStoreError(ok.error());
     if (auto ok = validateAdminPassword(in.password); !ok)
-        throwStore(ok.error());
+        routes::throwStoreError(ok.error());
     requireOwnReseller(caller, in.reseller_id);
 
     auto lease = auth.db().acquire();
@@ -450,7 +435,7 @@ HttpResponse updateAdminRoute(AuthState& s, const HttpRequest& req) {
     }
     if (patch.password)
         if (auto ok = validateAdminPassword(*patch.password); !ok)
-            throwStore(ok.error());
+            routes::throwStoreError(ok.error());
 
     auto lease = auth.db().acquire();
     pqxx::work txn(*lease);
