@@ -4,8 +4,8 @@ import "./styles.css";
 import { describeError, onSessionEnded, request } from "./api";
 import { can, endSession, session } from "./auth";
 import { renderComingSoon, renderForbidden, renderNotFound } from "./pages/coming_soon";
-import { renderDashboard } from "./pages/dashboard";
 import { renderLogin } from "./pages/login";
+import { kPages } from "./pages/registry";
 import { navigate, startRouter } from "./router";
 import { sectionFor } from "./nav";
 import { renderShell } from "./shell";
@@ -59,9 +59,10 @@ function render(path: string): void {
   const main = renderShell(root, { admin: current.admin, path, onLogout: () => void logout() });
   const section = sectionFor(path);
   document.title = `${section?.label ?? "Not found"} · Gatehouse`;
-  if (!section) renderNotFound(main, path);
-  else if (section.path === "/") renderDashboard(main);
-  else if (section.permission && !can(section.permission)) renderForbidden(main, section);
+  if (!section) return renderNotFound(main, path);
+  if (section.permission && !can(section.permission)) return renderForbidden(main, section);
+  const page = kPages[section.path];
+  if (page) void page(main, path);
   else renderComingSoon(main, section);
 }
 

@@ -77,6 +77,7 @@ export const kSections: Section[] = [
   },
 ];
 
+/** The section of a path: "/subscribers/42" belongs to "/subscribers" (detail pages). */
 export function sectionFor(path: string): Section | undefined {
-  return kSections.find((s) => s.path === path);
+  return kSections.find((s) => s.path === path || (s.path !== "/" && path.startsWith(`${s.path}/`)));
 }

@@ -3,7 +3,7 @@
 
 import { can, type Admin } from "./auth";
 import { h } from "./dom";
-import { kSections } from "./nav";
+import { kSections, sectionFor } from "./nav";
 
 export interface ShellOptions {
   admin: Admin;
@@ -20,7 +20,7 @@ export function renderShell(root: HTMLElement, options: ShellOptions): HTMLEleme
       h(
         "li",
         {},
-        h("a", { href: section.path, "aria-current": section.path === path ? "page" : undefined }, section.label),
+        h("a", { href: section.path, "aria-current": sectionFor(path) === section ? "page" : undefined }, section.label),
       ),
     );
   const logout = h("button", { type: "button", class: "secondary", onclick: () => options.onLogout() }, "Logout");

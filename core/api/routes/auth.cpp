@@ -489,6 +489,8 @@ HttpResponse listRolesRoute(AuthState& s, const HttpRequest& req) {
 }  // namespace
 
 std::shared_ptr<Authenticator> makeAuthenticator(const AuthDeps& deps) {
+    if (deps.shared_authenticator)
+        return deps.shared_authenticator;
     if (deps.db == nullptr || deps.redis == nullptr)
         return nullptr;
     return std::make_shared<Authenticator>(*deps.db, *deps.redis, deps.redis_prefix, deps.jwt_key,

@@ -27,9 +27,12 @@ struct AuthDeps {
     size_t max_concurrent_hashes = 2;
     Clock clock;  // empty: the system clock
     std::chrono::milliseconds admin_cache_ttl{3000};
+    // One authenticator for every group (buildRouter sets it), so an admin disabled or a
+    // password changed through one group is seen by all at once, not after the cache's TTL.
+    std::shared_ptr<Authenticator> shared_authenticator;
 };
 
-/// The authenticator the auth routes use, for the other route groups to share.
+/// deps.shared_authenticator when set, else a new one (null without a database or Redis).
 std::shared_ptr<Authenticator> makeAuthenticator(const AuthDeps& deps);
 
 /// Adds the routes. With deps.db or deps.redis null (the OpenAPI check builds a router without
