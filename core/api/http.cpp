@@ -3,6 +3,9 @@
 #include <fmt/core.h>
 
 #include <cstdio>
+#include <pqxx/except>
+
+#include "core/util/one_line.hpp"
 
 namespace gatehouse::api {
 
@@ -68,6 +71,12 @@ HttpResponse HttpResponse::noContent() {
     return r;
 }
 
+ApiError databaseUnreachable() {
+    ApiError e(503, "unavailable", "", "the database cannot be reached; try again shortly");
+    e.headers.emplace_back("Retry-After", "5");
+    return e;
+}
+
 HttpResponse errorResponse(const ApiError& e) {
     nlohmann::json error = {{"status", e.status()}, {"code", e.code()}, {"message", e.what()}};
     if (!e.field().empty())
@@ -128,6 +137,10 @@ HttpResponse Router::dispatch(HttpRequest request) const {
             return r.handler(request);
         } catch (const ApiError& e) {
             return errorResponse(e);
+        } catch (const pqxx::broken_connection& e) {
+            std::fprintf(stderr, "api.database_unreachable method=%s path=%s error=\"%s\"\n",
+                         request.method.c_str(), request.path.c_str(), oneLine(e.what()).c_str());
+            return errorResponse(databaseUnreachable());
         } catch (const std::exception& e) {
             // The message may hold SQL or internals: logged here, not sent.
             std::fprintf(stderr, "api.internal_error method=%s path=%s error=\"%s\"\n",

@@ -74,6 +74,9 @@ class ApiError : public std::runtime_error {
     std::string field_;
 };
 
+/// 503 "unavailable" with Retry-After: PostgreSQL could not be reached for this request.
+ApiError databaseUnreachable();
+
 /// The error body for `e` (see the header comment).
 HttpResponse errorResponse(const ApiError& e);
 

@@ -87,6 +87,12 @@ std::string describe(const StoreError& e) {
 
 StoreError fromException(const std::exception& e) {
     std::string_view what = e.what();
+    if (dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr) {
+        std::string msg = "PostgreSQL unreachable: " + std::string(what);
+        while (!msg.empty() && msg.back() == '\n')
+            msg.pop_back();
+        return {StoreErrorKind::kDatabase, "", msg, 0, true};
+    }
     std::string constraint = between(what, "constraint \"", "\"");
     std::string key = between(what, ")=(", ")");
     if (dynamic_cast<const pqxx::unique_violation*>(&e) != nullptr) {

@@ -22,6 +22,9 @@ struct StoreError {
     std::string field;    // "username", "ip", "static_ip", "service", ...
     std::string message;  // for the operator; never holds a password or a secret
     size_t line = 0;      // CSV import: the 1-based line of the input, 0 otherwise
+    // kDatabase only: PostgreSQL could not be reached or the connection broke (a caller may
+    // answer "try again" rather than "failed": the API sends 503 with Retry-After).
+    bool unreachable = false;
 };
 
 /// "line 17: static_ip: invalid IPv4 address '10.0.0.300'".

@@ -36,6 +36,8 @@ void throwStoreError(const store::StoreError& e) {
         case store::StoreErrorKind::kNotFound:
             throw ApiError::notFound(e.message);
         case store::StoreErrorKind::kDatabase:
+            if (e.unreachable)
+                throw databaseUnreachable();
             break;
     }
     throw std::runtime_error(store::describe(e));
