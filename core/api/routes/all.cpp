@@ -10,6 +10,7 @@ Router buildRouter(const ApiDeps& deps) {
     // Order matters only where patterns could collide (http.hpp): one group per line.
     addHealthRoutes(router, deps.health);
     addAuthRoutes(router, auth);
+    addAuditRoutes(router, auth);
     addNasRoutes(router, deps.nas, auth);  // "/nas/{id}/test" before "/nas/{id}" inside
     addServiceRoutes(router, deps.services, auth);
     addSubscriberRoutes(router, deps.subscribers, auth);  // "/bulk" before "/{id}" inside

@@ -2,6 +2,7 @@
 // Every route group of the admin API in one Router: `gatehouse serve --roles api` serves it,
 // and tests/unit/api/openapi_test.cpp compares it with docs/api/openapi.yaml.
 #include "core/api/http.hpp"
+#include "core/api/routes/audit.hpp"
 #include "core/api/routes/auth.hpp"
 #include "core/api/routes/health.hpp"
 #include "core/api/routes/nas.hpp"
