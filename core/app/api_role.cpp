@@ -13,6 +13,7 @@
 
 #include "core/api/jwt_key.hpp"
 #include "core/api/routes/all.hpp"
+#include "core/api/routes/policies.hpp"
 #include "core/api/server.hpp"
 #include "core/app/config.hpp"
 #include "core/crypto/secret_box.hpp"
@@ -101,7 +102,8 @@ class RunningApi : public ApiRole {
 
 }  // namespace
 
-std::unique_ptr<ApiRole> startApiRole(const ServeConfig& config) {
+std::unique_ptr<ApiRole> startApiRole(const ServeConfig& config,
+                                      std::shared_ptr<api::LivePolicies> live_policies) {
     if (config.db.empty()) {
         fmt::print(stderr, "roles: the api role needs a database (--db, db =, GATEHOUSE_DB)\n");
         return nullptr;
@@ -148,10 +150,15 @@ std::unique_ptr<ApiRole> startApiRole(const ServeConfig& config) {
     if (auto box = crypto::SecretBox::loadOrCreate(config.key_file); box) {
         deps.subscribers.box = *box;
         deps.nas.box = std::make_shared<crypto::SecretBox>(*box);  // RouterOS API passwords
+        deps.policies.box = deps.nas.box;  // eval opens subscriber rows without a live snapshot
     } else {
         fmt::print(stderr, "key_file: {}\n", box.error());
         return nullptr;
     }
+    // The policy routes read the files the radius role loads, with its budget.
+    deps.policies.directory = config.policy_dir;
+    deps.policies.engine.max_instructions = config.max_instructions;
+    deps.policies.live = std::move(live_policies);
     // "Test connection" checks this server's RADIUS, as `gatehouse nas test --config` does.
     deps.nas.test.radius_port = config.auth_port;
     if (config.bind != "0.0.0.0")

@@ -3,6 +3,10 @@
 // beside the other roles or alone.
 #include <memory>
 
+namespace gatehouse::api {
+class LivePolicies;
+}  // namespace gatehouse::api
+
 namespace gatehouse::app {
 
 struct ServeConfig;
@@ -16,7 +20,10 @@ class ApiRole {
 
 /// Starts the server on config.api_bind:api_port with config.api_threads and web_dir, and
 /// prints "gatehouse.api.ready bind=... port=... web_dir=..." on stdout. nullptr with the
-/// reason on stderr (no database; the port taken).
-std::unique_ptr<ApiRole> startApiRole(const ServeConfig& config);
+/// reason on stderr (no database; the port taken). `live_policies`: the radius role's policy
+/// store and snapshot when that role runs in this process (attached once it has loaded), so
+/// the policy routes reload it directly; null otherwise.
+std::unique_ptr<ApiRole> startApiRole(const ServeConfig& config,
+                                      std::shared_ptr<api::LivePolicies> live_policies = nullptr);
 
 }  // namespace gatehouse::app

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string_view>
 
+#include "core/api/routes/policies.hpp"
 #include "core/app/api_role.hpp"
 #include "core/app/commands.hpp"
 #include "core/app/config.hpp"
@@ -171,8 +172,11 @@ int runServe(const ServeFlags& flags) {
     // The admin API (docs/api.md). Beside RADIUS a failed API start is a warning, as for
     // /metrics: subscribers must not go offline because port 8080 is taken.
     std::unique_ptr<ApiRole> api_role;
+    // Beside the radius role the API reloads its PolicyStore directly (attached below, once the
+    // startup policy loaded; detached before the store goes).
+    auto live_policies = std::make_shared<api::LivePolicies>();
     if (roles->api && (!config.db.empty() || !roles->radius)) {
-        api_role = startApiRole(config);
+        api_role = startApiRole(config, roles->radius ? live_policies : nullptr);
         if (!api_role && !roles->radius)
             return config.db.empty() ? 2 : 1;
         if (!api_role)
@@ -211,9 +215,18 @@ int runServe(const ServeFlags& flags) {
     store_options.engine.max_instructions = config.max_instructions;
     policy::PolicyStore policies(dict, store_options);
     // A refused startup policy has been logged by the store (policy.reload.refused file:line).
-    if (!policies.reload("startup").ok) {
+    const policy::ReloadReport startup = policies.reload("startup");
+    live_policies->remember(startup);
+    if (!startup.ok) {
         return 1;
     }
+    live_policies->attach(&policies, &snapshots);
+    // Declared after `policies` and `snapshots`, so destroyed before them: the API (stopped
+    // later, with api_role) then sees nothing attached.
+    struct DetachLivePolicies {
+        api::LivePolicies& live;
+        ~DetachLivePolicies() { live.detach(); }
+    } detach_live_policies{*live_policies};
 
     net::ServerOptions server_options;
     server_options.bind = config.bind;
@@ -322,8 +335,9 @@ int runServe(const ServeFlags& flags) {
     reloader_options.directory = config.policy_dir;
     reloader_options.watch_files = config.watch_policies;
     // The store logs every outcome itself (policy.reload.ok / refused / unchanged).
-    policy::Reloader reloader(reloader_options,
-                              [&](std::string_view trigger) { policies.reload(trigger); });
+    policy::Reloader reloader(reloader_options, [&](std::string_view trigger) {
+        live_policies->remember(policies.reload(trigger));
+    });
     if (auto r = reloader.start(); !r)
         fmt::print(stderr, "gatehouse.serve.reloader_failed {}\n", r.error());
 

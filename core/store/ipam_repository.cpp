@@ -191,6 +191,18 @@ std::string formatPoolRanges(const std::vector<IpRange>& ranges) {
 }
 
 Expected<PoolChange, StoreError> upsertPool(pqxx::connection& conn, const PoolInput& in) {
+    try {
+        pqxx::work txn(conn);
+        auto change = upsertPool(txn, in);
+        if (change)
+            txn.commit();
+        return change;
+    } catch (const std::exception& e) {
+        return unexpected(fromException(e));
+    }
+}
+
+Expected<PoolChange, StoreError> upsertPool(pqxx::work& txn, const PoolInput& in) {
     if (auto ok = checkPoolName(in.name); !ok)
         return unexpected(ok.error());
     if (in.source != "manual" && in.source != "mikrotik")
@@ -204,7 +216,6 @@ Expected<PoolChange, StoreError> upsertPool(pqxx::connection& conn, const PoolIn
     for (const auto& r : *ranges)
         change.size += r.size();
     try {
-        pqxx::work txn(conn);
         txn.exec("SELECT pg_advisory_xact_lock(" + std::to_string(kPoolDefinitionLock) + ")");
         std::optional<int64_t> nas_id;
         if (!in.nas.empty()) {
@@ -266,7 +277,6 @@ Expected<PoolChange, StoreError> upsertPool(pqxx::connection& conn, const PoolIn
             in.name, lo, hi);
         for (const auto& row : retired)
             change.retired_in_use.push_back(row[0].as<std::string>());
-        txn.commit();
         return change;
     } catch (const std::exception& e) {
         return unexpected(fromException(e));
@@ -276,6 +286,17 @@ Expected<PoolChange, StoreError> upsertPool(pqxx::connection& conn, const PoolIn
 Expected<void, StoreError> deletePool(pqxx::connection& conn, std::string_view name) {
     try {
         pqxx::work txn(conn);
+        auto done = deletePool(txn, name);
+        if (done)
+            txn.commit();
+        return done;
+    } catch (const std::exception& e) {
+        return unexpected(fromException(e));
+    }
+}
+
+Expected<void, StoreError> deletePool(pqxx::work& txn, std::string_view name) {
+    try {
         txn.exec("SELECT pg_advisory_xact_lock(" + std::to_string(kPoolDefinitionLock) + ")");
         const std::string pool(name);
         // Locking the rows keeps a concurrent claim from taking one between check and delete.
@@ -304,7 +325,6 @@ Expected<void, StoreError> deletePool(pqxx::connection& conn, std::string_view n
         }
         txn.exec_params("DELETE FROM ip_pool_assignments WHERE pool_name = $1", pool);
         txn.exec_params("DELETE FROM ip_pools WHERE name = $1", pool);
-        txn.commit();
         return {};
     } catch (const std::exception& e) {
         return unexpected(fromException(e));

@@ -68,6 +68,10 @@ struct PoolChange {
 Expected<PoolChange, StoreError> upsertPool(pqxx::connection& conn, const PoolInput& in);
 /// Refused (kInUse, field "pool") while any of its addresses is in use; kNotFound without it.
 Expected<void, StoreError> deletePool(pqxx::connection& conn, std::string_view name);
+/// The same two inside the caller's transaction (the admin API audits in it, core/api/audit.hpp);
+/// the caller commits only on success, as an error leaves the change half made.
+Expected<PoolChange, StoreError> upsertPool(pqxx::work& txn, const PoolInput& in);
+Expected<void, StoreError> deletePool(pqxx::work& txn, std::string_view name);
 
 enum class ClaimSource : uint8_t {
     kCurrent,  // the address the subscriber already holds in this pool

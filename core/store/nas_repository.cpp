@@ -156,6 +156,24 @@ Expected<void, StoreError> updateNas(pqxx::work& txn, const crypto::SecretBox* b
         const bool old_password = found[0][2].as<bool>();
 
         std::vector<std::string> sets;
+        if (patch.name) {
+            if (patch.name->empty())
+                return invalid("name", "must not be empty");
+            sets.push_back("name = " + txn.quote(*patch.name));
+        }
+        if (patch.ip) {
+            auto ip = parseIpv4(*patch.ip, "ip");
+            if (!ip)
+                return unexpected(ip.error());
+            sets.push_back("ip = " + txn.quote(formatIpv4(*ip)));
+        }
+        if (patch.type) {
+            if (!isKnownNasType(*patch.type))
+                return invalid("type",
+                               "unknown NAS type '" + *patch.type +
+                                   "' (expected mikrotik, generic, cisco, juniper or huawei)");
+            sets.push_back("type = " + txn.quote(*patch.type));
+        }
         if (patch.secret) {
             if (auto ok = checkSecret(*patch.secret); !ok)
                 return unexpected(ok.error());

@@ -48,6 +48,9 @@ struct NasInput {
 struct NasPatch {
     std::optional<std::string> secret, coa_port, description, enabled;  // enabled: yes|no
     std::optional<std::string> api_username, api_password, api_port, api_ssl_port, api_tls;
+    /// The panel's NAS edit (issue 7). The snapshot loader follows by id (NOTIFY), so a new
+    /// address takes effect for RADIUS at once; a taken name or address is kDuplicate.
+    std::optional<std::string> name, ip, type;
 };
 
 struct NasRow {

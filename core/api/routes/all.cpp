@@ -15,6 +15,8 @@ Router buildRouter(const ApiDeps& deps) {
     addServiceRoutes(router, deps.services, auth);
     addSubscriberRoutes(router, deps.subscribers, auth);  // "/bulk" before "/{id}" inside
     addSessionRoutes(router, deps.sessions, auth);
+    addPolicyAndResellerRoutes(router, deps.policies, auth);  // /policies, /resellers
+    addPoolLogDashboardSettingRoutes(router, auth);  // /pools, /logs, /dashboard, /settings
     return router;
 }
 

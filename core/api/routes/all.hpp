@@ -6,6 +6,8 @@
 #include "core/api/routes/auth.hpp"
 #include "core/api/routes/health.hpp"
 #include "core/api/routes/nas.hpp"
+#include "core/api/routes/policies.hpp"  // and resellers
+#include "core/api/routes/pools.hpp"     // and radius_logs, dashboard, settings
 #include "core/api/routes/services.hpp"
 #include "core/api/routes/sessions.hpp"
 #include "core/api/routes/subscribers.hpp"
@@ -22,6 +24,7 @@ struct ApiDeps {
     // .db and .auth: the auth group's when unset; subscribers.box: the key file's SecretBox.
     SubscriberDeps subscribers;
     SessionDeps sessions;
+    PolicyDeps policies;  // .db and .auth: the auth group's when unset; .live: the radius role's
 };
 
 Router buildRouter(const ApiDeps& deps);

@@ -211,14 +211,18 @@ HttpResponse updateNasRoute(NasState& s, const HttpRequest& req) {
     caller.require("nas.edit");
     const int64_t id = pathId(req, "NAS");
     const json body = req.jsonBody();
-    // What store::updateNas (`gatehouse nas set`) can change; name, address and type are fixed
-    // once sessions and pools refer to them.
-    for (const char* fixed : {"name", "ip", "type", "require_message_authenticator"})
-        if (body.contains(fixed))
-            throw ApiError::invalid(fixed, fmt::format("{} cannot be changed", fixed));
-    onlyFields(body, {"secret", "coa_port", "description", "enabled", "api_username",
-                      "api_password", "api_port", "api_ssl_port", "api_tls"});
+    // What store::updateNas (`gatehouse nas set`) can change. Sessions, pools and reseller_nas
+    // refer to the row id, so name, address and type can change too; the snapshot loader
+    // follows the row by id (NOTIFY), so RADIUS answers on the new address at once.
+    if (body.contains("require_message_authenticator"))
+        throw ApiError::invalid("require_message_authenticator",
+                                "require_message_authenticator cannot be changed");
+    onlyFields(body, {"name", "ip", "type", "secret", "coa_port", "description", "enabled",
+                      "api_username", "api_password", "api_port", "api_ssl_port", "api_tls"});
     store::NasPatch patch;
+    patch.name = textField(body, "name");
+    patch.ip = textField(body, "ip");
+    patch.type = textField(body, "type");
     patch.secret = textField(body, "secret");
     patch.coa_port = textField(body, "coa_port");
     patch.description = textField(body, "description");

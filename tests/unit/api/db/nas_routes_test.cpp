@@ -241,9 +241,9 @@ TEST_F(NasRoutes, PatchChangesOnlyGivenFieldsAndRefusesAnEmptySecret) {
     auto empty = call("PATCH", path, {{"secret", ""}}, root());
     EXPECT_EQ(empty.status, 400);
     EXPECT_EQ(error(empty)["field"], "secret");
-    auto renamed = call("PATCH", path, {{"name", "core-2"}}, root());
-    EXPECT_EQ(renamed.status, 400);
-    EXPECT_EQ(error(renamed)["field"], "name");
+    auto fixed = call("PATCH", path, {{"require_message_authenticator", false}}, root());
+    EXPECT_EQ(fixed.status, 400);
+    EXPECT_EQ(error(fixed)["field"], "require_message_authenticator");
     EXPECT_EQ(sql("SELECT secret, name FROM nas_devices")[0][0].as<std::string>(), kSecret);
     EXPECT_EQ(call("PATCH", "/api/v1/nas/987654", {{"description", "x"}}, root()).status, 404);
 }
@@ -307,6 +307,62 @@ TEST_F(NasRoutes, TestReportsEachCheckAndSkipsTheApiWithoutCredentials) {
     auto denied = call("POST", "/api/v1/nas/" + id + "/test", nullptr, viewer);
     EXPECT_EQ(denied.status, 403);
     EXPECT_EQ(error(denied)["message"], "permission nas.edit is required");
+}
+
+TEST_F(NasRoutes, PatchChangesNameAddressAndTypeAndAuditsBeforeAndAfter) {
+    const int64_t id = createNas("core-1", "10.0.0.1");
+    const std::string path = "/api/v1/nas/" + std::to_string(id);
+    auto r =
+        call("PATCH", path, {{"name", "core-9"}, {"ip", "10.0.9.1"}, {"type", "cisco"}}, root());
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(body(r)["name"], "core-9");
+    EXPECT_EQ(body(r)["ip"], "10.0.9.1");
+    EXPECT_EQ(body(r)["type"], "cisco");
+    EXPECT_EQ(sql("SELECT name, host(ip), type, secret FROM nas_devices WHERE id = " +
+                  std::to_string(id))[0][3]
+                  .as<std::string>(),
+              kSecret);
+    auto audit =
+        sql("SELECT before->>'name', after->>'name', before->>'ip', after->>'ip', after->>'type'"
+            " FROM audit_log WHERE action = 'update' AND resource = 'nas'");
+    ASSERT_EQ(audit.size(), 1u);
+    EXPECT_EQ(audit[0][0].as<std::string>(), "core-1");
+    EXPECT_EQ(audit[0][1].as<std::string>(), "core-9");
+    EXPECT_EQ(audit[0][2].as<std::string>(), "10.0.0.1");
+    EXPECT_EQ(audit[0][3].as<std::string>(), "10.0.9.1");
+    EXPECT_EQ(audit[0][4].as<std::string>(), "cisco");
+}
+
+TEST_F(NasRoutes, PatchRefusesBadOrTakenNameAddressAndTypeNamingTheField) {
+    const int64_t id = createNas("core-1", "10.0.0.1");
+    createNas("core-2", "10.0.0.2");
+    const std::string path = "/api/v1/nas/" + std::to_string(id);
+    auto fieldOf = [&](const json& in) {
+        auto r = call("PATCH", path, in, root());
+        EXPECT_EQ(r.status, 400) << in.dump() << " " << r.body;
+        return error(r)["field"].get<std::string>();
+    };
+    EXPECT_EQ(fieldOf({{"ip", "10.0.0.300"}}), "ip");
+    EXPECT_EQ(fieldOf({{"ip", "10.0.0.2"}}), "ip");  // the other NAS's address
+    EXPECT_EQ(fieldOf({{"name", ""}}), "name");
+    EXPECT_EQ(fieldOf({{"name", "core-2"}}), "name");
+    EXPECT_EQ(fieldOf({{"type", "ascend"}}), "type");
+    EXPECT_EQ(fieldOf({{"ip", 7}}), "ip");
+    // Nothing changed and nothing was audited.
+    auto row = sql("SELECT name, host(ip), type FROM nas_devices WHERE id = " + std::to_string(id));
+    EXPECT_EQ(row[0][0].as<std::string>(), "core-1");
+    EXPECT_EQ(row[0][1].as<std::string>(), "10.0.0.1");
+    EXPECT_EQ(row[0][2].as<std::string>(), "mikrotik");
+    EXPECT_EQ(sql("SELECT count(*) FROM audit_log WHERE action = 'update'")[0][0].as<int64_t>(), 0);
+}
+
+TEST_F(NasRoutes, ResellerCannotRenameAnotherResellersNas) {
+    const int64_t north = addResellerRow("north");
+    const int64_t id = createNas("core-1", "10.0.0.1");
+    const auto token = tokenOf("north-admin", "operator", north);
+    auto r = call("PATCH", "/api/v1/nas/" + std::to_string(id), {{"name", "mine"}}, token);
+    EXPECT_EQ(r.status, 404);
+    EXPECT_EQ(sql("SELECT name FROM nas_devices")[0][0].as<std::string>(), "core-1");
 }
 
 }  // namespace

@@ -185,6 +185,53 @@ TEST_F(Sessions, ResellerCannotSeeOrDisconnectAnotherResellersSession) {
     EXPECT_EQ(count("coa_requests"), 1);
 }
 
+// Issue 7: a reseller sees its own subscribers. A NAS assigned to it in reseller_nas does not
+// widen that: another reseller's (or nobody's) subscriber on that NAS stays invisible, and its
+// own subscriber on a NAS it is not assigned is still its own.
+TEST_F(Sessions, ResellerScopeFollowsTheSubscriberNotTheNas) {
+    const int64_t north = addResellerRow("north");
+    const int64_t south = addResellerRow("south");
+    const int64_t north_nas = addNasRow("north-core", "10.0.0.1");
+    const int64_t south_nas = addNasRow("south-core", "10.0.0.2");
+    sql("INSERT INTO reseller_nas (reseller_id, nas_id) VALUES (" + std::to_string(north) + ", " +
+        std::to_string(north_nas) + "), (" + std::to_string(south) + ", " +
+        std::to_string(south_nas) + ")");
+    auto intruder = sessionOf("s1", subscriber("s1", south), north_nas);
+    intruder.acct_session_id = "south-on-north";
+    const int64_t theirs = addSession(intruder);
+    auto isp = sessionOf("isp1", subscriber("isp1"), north_nas);
+    isp.acct_session_id = "isp-on-north";
+    const int64_t isps = addSession(isp);
+    auto roaming = sessionOf("n1", subscriber("n1", north), south_nas);
+    roaming.acct_session_id = "north-on-south";
+    roaming.nas_ip = "10.0.0.2";
+    const int64_t mine = addSession(roaming);
+    const auto token = tokenOf("north-admin", "reseller", north);
+
+    EXPECT_EQ(sessionIds(body(get(token, "/api/v1/sessions", {{"state", "all"}}))),
+              std::vector<std::string>{"north-on-south"});
+    EXPECT_EQ(
+        body(get(token, "/api/v1/sessions", {{"nas_id", std::to_string(north_nas)}}))["total"], 0);
+    EXPECT_EQ(
+        body(get(token, "/api/v1/sessions",
+                 {{"subscriber_id", sql("SELECT id FROM subscribers WHERE username = 's1'")[0][0]
+                                        .as<std::string>()}}))["total"],
+        0);
+    const auto missing = call("POST", "/api/v1/sessions/987654/disconnect", nullptr, token);
+    for (const int64_t guessed : {theirs, isps}) {
+        auto r = call("POST", "/api/v1/sessions/" + std::to_string(guessed) + "/disconnect",
+                      nullptr, token);
+        EXPECT_EQ(r.status, 404);
+        EXPECT_EQ(r.body, missing.body);
+    }
+    EXPECT_EQ(count("coa_requests"), 0);
+    EXPECT_EQ(
+        call("POST", "/api/v1/sessions/" + std::to_string(mine) + "/disconnect", nullptr, token)
+            .status,
+        202);
+    EXPECT_EQ(count("coa_requests WHERE acct_session_id = 'north-on-south'"), 1);
+}
+
 TEST_F(Sessions, ViewerSeesSessionsButCannotDisconnect) {
     const auto token = tokenOf("watcher", "viewer");
     const int64_t nas = addNasRow("core-1", "10.0.0.1");
