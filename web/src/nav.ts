@@ -75,6 +75,12 @@ export const kSections: Section[] = [
     purpose: "Admins, roles and resellers.",
     cli: "gatehouse admin list",
   },
+  {
+    path: "/audit",
+    label: "Audit log",
+    permission: "admins.view",
+    purpose: "Who changed what and when, with the values before and after.",
+  },
 ];
 
 /** The section of a path: "/subscribers/42" belongs to "/subscribers" (detail pages). */

@@ -11,7 +11,9 @@ export function currentPath(): string {
 export function navigate(path: string, replace = false): void {
   if (replace) history.replaceState(null, "", path);
   else if (path !== currentPath()) history.pushState(null, "", path);
-  listener(path);
+  // A link may carry a query (/logs?username=alice): pages read it from the location; the
+  // section is chosen by the path alone.
+  listener(new URL(path, window.location.origin).pathname);
 }
 
 /** Renders the current path now and on every navigation; same-origin links need no handlers. */

@@ -1,25 +1,30 @@
 #!/usr/bin/env node
 // The admin panel in a real browser (Debian's Chromium driven by playwright-core), against a
-// real `gatehouse serve --roles api` with a private PostgreSQL and Redis (scripts/dev-services):
-//   - a wrong password shows the server's 401 message on the login page;
-//   - the right password lands on the dashboard with the admin's name, role and server health;
-//   - a reload keeps the session; a refused access token is refreshed once; a refused refresh
-//     token returns to the login page; a section not built yet says "coming soon";
-//   - Logout returns to the login page and the server refuses the old access token;
-//   - past the per-user login limit the page says "try again in N s" (429, Retry-After).
-// Screenshots of the login page (blank and with the error) and the dashboard go to
-// --screenshots DIR (default: a temporary directory removed at the end).
+// real `gatehouse serve --roles radius,api,jobs` with a private PostgreSQL and Redis
+// (scripts/dev-services), RADIUS on ephemeral loopback ports and a CoA receiver standing in
+// for the NAS (coa_receiver.mjs).
+//
+// This file is the harness; the steps live in web/tests/flows/*.mjs, imported in file-name
+// order, each exporting `async function run(t)`. `t` (see makeHarness below) gives a flow the
+// page, step(), expectEqual(), screenshot(), login()/logout() through the page, api() with
+// fetch, rootToken(), radclient(), the RADIUS ports and the CoA receiver. A failed step never
+// stops the others, and a flow must not depend on a later one.
 //
 //   node web/tests/run.mjs --gatehouse build/core/app/gatehouse [--screenshots docs/screenshots]
+//                          [--only 20-network]   (flows whose file name contains the text)
 // Exit status: 0 passed, 1 failed, 77 skipped (no chromium, no node_modules, no servers).
 
-import { execFileSync, spawn } from "node:child_process";
+import { execFile, execFileSync, spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { createSocket } from "node:dgram";
+import { startCoaReceiver } from "./coa_receiver.mjs";
 
-const webDir = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const testsDir = dirname(fileURLToPath(import.meta.url));
+const webDir = resolve(testsDir, "..");
 const repo = resolve(webDir, "..");
 
 function option(name, fallback) {
@@ -28,6 +33,7 @@ function option(name, fallback) {
 }
 
 const gatehouse = resolve(option("gatehouse", process.env.GATEHOUSE ?? join(repo, "build/core/app/gatehouse")));
+const only = option("only", process.env.GH_WEB_ONLY ?? "");
 const chromiumPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const password = "correct horse battery";
 
@@ -45,10 +51,18 @@ try {
 }
 if (!existsSync(gatehouse)) skip(`${gatehouse} not built`);
 if (!existsSync("/usr/lib/postgresql/15/bin/initdb")) skip("PostgreSQL 15 not installed");
+for (const tool of ["redis-server", "redis-cli"]) {
+  try {
+    execFileSync(tool, ["--version"], { stdio: "ignore" });
+  } catch {
+    skip(`${tool} not installed`);
+  }
+}
+let radclientFound = true;
 try {
-  execFileSync("redis-server", ["--version"], { stdio: "ignore" });
+  execFileSync("sh", ["-c", "command -v radclient"], { stdio: "ignore" });
 } catch {
-  skip("redis-server not installed");
+  radclientFound = false; // flows that need it fail their RADIUS steps with a clear message
 }
 
 // The test must see the current source: rebuild web/dist when it is missing or older.
@@ -68,13 +82,17 @@ const work = mkdtempSync(join(tmpdir(), "gh-web-"));
 chmodSync(work, 0o755); // PostgreSQL runs as the postgres user when we are root
 const screenshots = resolve(option("screenshots", process.env.GH_WEB_SCREENSHOTS ?? join(work, "screenshots")));
 const screenshotsKept = !screenshots.startsWith(work);
-const env = { ...process.env, GH_VAR_DIR: join(work, "var"), GH_PG_TCP: "0", GATEHOUSE_KEY_FILE: join(work, "gatehouse.key") };
+const keyFile = join(work, "gatehouse.key");
+const env = { ...process.env, GH_VAR_DIR: join(work, "var"), GH_PG_TCP: "0", GATEHOUSE_KEY_FILE: keyFile };
 const devServices = join(repo, "scripts/dev-services");
 let server;
+let serverLog = "";
 let context;
+let coa;
 
 async function cleanup() {
   await context?.close().catch(() => {});
+  await coa?.close().catch(() => {});
   if (server && server.exitCode === null) {
     server.kill("SIGTERM");
     await new Promise((done) => {
@@ -98,20 +116,24 @@ function fail(what) {
   console.log(`FAIL ${what}`);
   failed = true;
 }
-/** One step: runs fn, reports it, and keeps going so one failure does not hide the others. */
-async function step(what, fn) {
-  try {
-    await fn();
-    ok(what);
-  } catch (e) {
-    fail(`${what}: ${e instanceof Error ? e.message.split("\n")[0] : e}`);
-  }
-}
 function expectEqual(actual, expected, what) {
   if (actual !== expected) throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
 }
 
-/** Starts the servers and gatehouse; returns the panel's base URL. */
+/** n distinct UDP ports the kernel says are free now (all held, then closed at once). */
+async function freeUdpPorts(n) {
+  const sockets = [];
+  for (let i = 0; i < n; ++i) {
+    const socket = createSocket("udp4");
+    await new Promise((done, reject) => socket.bind(0, "127.0.0.1", done).once("error", reject));
+    sockets.push(socket);
+  }
+  const ports = sockets.map((socket) => socket.address().port);
+  await Promise.all(sockets.map((socket) => new Promise((done) => socket.close(done))));
+  return ports;
+}
+
+/** Starts PostgreSQL, Redis and gatehouse; returns {base, authPort, acctPort}. */
 async function startServer() {
   execFileSync(devServices, ["start"], { env, stdio: ["ignore", "ignore", "inherit"] });
   for (const line of execFileSync(devServices, ["env"], { env, encoding: "utf8" }).split("\n")) {
@@ -124,32 +146,158 @@ async function startServer() {
     input: `${password}\n`,
     stdio: ["pipe", "ignore", "inherit"],
   });
+  // The key subscriber passwords and NAS API passwords are sealed with (docs/store.md).
+  writeFileSync(keyFile, `${randomBytes(32).toString("hex")}\n`, { mode: 0o600 });
   const config = join(work, "gatehouse.conf");
-  writeFileSync(config, `api_bind = 127.0.0.1\napi_port = 0\napi_threads = 2\nweb_dir = ${join(webDir, "dist")}\n`);
-  server = spawn(gatehouse, ["serve", "--config", config, "--roles", "api"], { env, stdio: ["ignore", "pipe", "pipe"] });
+  const [authPort, acctPort] = await freeUdpPorts(2);
+  writeFileSync(
+    config,
+    [
+      "bind = 127.0.0.1",
+      // Not 0: the API's NAS test probes the configured auth_port, not the one a 0 picked.
+      `auth_port = ${authPort}`,
+      `acct_port = ${acctPort}`,
+      "workers = 1",
+      `policy_dir = ${join(repo, "policies")}`,
+      "watch_policies = false",
+      `spool_dir = ${join(work, "spool")}`,
+      "metrics_port = 0",
+      "jobs_retry_ms = 500",
+      "api_bind = 127.0.0.1",
+      "api_port = 0",
+      "api_threads = 2",
+      `web_dir = ${join(webDir, "dist")}`,
+      "",
+    ].join("\n"),
+  );
+  // From the repository root, as an operator runs it (every path in the config is absolute).
+  server = spawn(gatehouse, ["serve", "--config", config, "--roles", "radius,api,jobs"], {
+    cwd: repo,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let out = "";
-  let err = "";
-  server.stderr.on("data", (chunk) => (err += chunk));
+  server.stderr.on("data", (chunk) => (serverLog += chunk));
   return await new Promise((done, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no api ready line in 15 s: ${out}${err}`)), 15000);
+    const timer = setTimeout(() => reject(new Error(`no ready lines in 20 s: ${out}${serverLog}`)), 20000);
     server.stdout.on("data", (chunk) => {
       out += chunk;
-      const m = /^gatehouse\.api\.ready bind=(\S+) port=(\d+)/m.exec(out);
-      if (m) {
+      const api = /^gatehouse\.api\.ready bind=(\S+) port=(\d+)/m.exec(out);
+      const radius = /^gatehouse\.serve\.ready bind=\S+ auth_port=(\d+) acct_port=(\d+)/m.exec(out);
+      if (api && radius) {
         clearTimeout(timer);
-        done(`http://${m[1]}:${m[2]}`);
+        done({ base: `http://${api[1]}:${api[2]}`, authPort: Number(radius[1]), acctPort: Number(radius[2]) });
       }
     });
     server.once("exit", (code) => {
       clearTimeout(timer);
-      reject(new Error(`gatehouse serve exited (${code}): ${out}${err}`));
+      reject(new Error(`gatehouse serve exited (${code}): ${out}${serverLog}`));
     });
   });
 }
 
+/** Forgets the login attempts of 127.0.0.1 (10 per minute, docs/api-auth.md) between flows. */
+function resetLoginLimits() {
+  const [host, port] = (env.GATEHOUSE_REDIS ?? "127.0.0.1:6379").replace(/^redis:\/\//, "").split(":");
+  execFileSync("redis-cli", ["-h", host, "-p", port, "DEL", "gh:rl:ip:127.0.0.1"], { stdio: "ignore" });
+}
+
+function makeHarness({ base, authPort, acctPort }, page, flowName) {
+  const t = {
+    base,
+    page,
+    context,
+    password,
+    env,
+    gatehouse,
+    work,
+    repo,
+    screenshotsDir: screenshots,
+    radius: { authPort, acctPort },
+    coa,
+    /** One step: runs fn, reports it, and keeps going so one failure does not hide the others. */
+    async step(what, fn) {
+      try {
+        await fn();
+        ok(`[${flowName}] ${what}`);
+        return true;
+      } catch (e) {
+        fail(`[${flowName}] ${what}: ${e instanceof Error ? e.message.split("\n")[0] : e}`);
+        return false;
+      }
+    },
+    expectEqual,
+    /** Saves <name>.png (the viewport, 1366x800) in the screenshots directory. */
+    async screenshot(name) {
+      await page.screenshot({ path: join(screenshots, `${name}.png`) });
+    },
+    /** Logs in through the login page and waits for the dashboard. */
+    async login(username, pass) {
+      await page.goto(`${base}/login`);
+      if (new URL(page.url()).pathname !== "/login") await t.logout();
+      await page.fill("#username", username);
+      await page.fill("#password", pass);
+      await page.getByRole("button", { name: "Log in" }).click();
+      await page.waitForURL(`${base}/`);
+      expectEqual(await page.getByTestId("admin-name").innerText(), username, "admin in the top bar");
+    },
+    /** Logs out through the Logout button and waits for the login page. */
+    async logout() {
+      await page.getByRole("button", { name: "Logout" }).click();
+      await page.waitForURL(`${base}/login`);
+    },
+    /** The API with fetch: {status, body} (body parsed when JSON, else text). */
+    async api(method, path, body, token) {
+      const headers = { Accept: "application/json" };
+      if (body !== undefined) headers["Content-Type"] = "application/json";
+      if (token) headers.Authorization = `Bearer ${token}`;
+      const url = `${base}${path.startsWith("/api/") ? path : `/api/v1${path}`}`;
+      const response = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      const text = await response.text();
+      let parsed = text;
+      try {
+        parsed = text ? JSON.parse(text) : null;
+      } catch {
+        // not JSON: keep the text
+      }
+      return { status: response.status, body: parsed, headers: response.headers };
+    },
+    /** A fresh access token for root (does not use up the address's login attempts). */
+    async rootToken() {
+      const r = await t.api("POST", "/auth/login", { username: "root", password });
+      resetLoginLimits();
+      if (r.status !== 200) throw new Error(`root login: ${r.status} ${JSON.stringify(r.body)}`);
+      return r.body.access_token;
+    },
+    resetLoginLimits,
+    /**
+     * FreeRADIUS's radclient against 127.0.0.1:port; type "auth" or "acct" (or "status",
+     * "disconnect"...); attrs are radclient lines ('User-Name = "alice"'). Returns stdout+stderr
+     * (radclient -x prints the answer's attributes), also when radclient exits non-zero.
+     */
+    radclient(type, port, attrs, secret) {
+      if (!radclientFound) return Promise.reject(new Error("radclient not installed (apt-get install freeradius-utils)"));
+      return new Promise((done) => {
+        const child = execFile(
+          "radclient",
+          ["-x", "-r", "2", "-t", "2", `127.0.0.1:${port}`, type, secret],
+          { timeout: 10000 },
+          (_error, stdout, stderr) => done(`${stdout}${stderr}`),
+        );
+        child.stdin.end(`${attrs.join("\n")}\n`);
+      });
+    },
+    /** What gatehouse serve wrote to stderr so far (its log lines), for failure messages. */
+    serverLog: () => serverLog,
+  };
+  return t;
+}
+
 async function run() {
-  const base = await startServer();
-  ok(`gatehouse serve --roles api on ${base}`);
+  const servers = await startServer();
+  ok(`gatehouse serve on ${servers.base}, RADIUS auth ${servers.authPort} acct ${servers.acctPort}`);
+  coa = await startCoaReceiver();
+  ok(`CoA receiver on 127.0.0.1:${coa.port}`);
   mkdirSync(screenshots, { recursive: true });
 
   // Flags from the machine notes: without the background-networking ones Chromium keeps
@@ -172,123 +320,27 @@ async function run() {
   });
   context.setDefaultTimeout(10000);
   const page = context.pages()[0] ?? (await context.newPage());
-  const consoleErrors = [];
-  page.on("pageerror", (e) => consoleErrors.push(e.message));
+  const pageErrors = [];
+  page.on("pageerror", (e) => pageErrors.push(e.message));
 
-  await step("without a session / goes to the login page", async () => {
-    await page.goto(`${base}/`);
-    await page.waitForURL(`${base}/login`);
-    await page.getByRole("heading", { name: "Log in to the admin panel" }).waitFor();
-    await page.screenshot({ path: join(screenshots, "login.png") });
-  });
-
-  await step("a wrong password shows the server's message", async () => {
-    await page.fill("#username", "root");
-    await page.fill("#password", "wrong password!");
-    await page.getByRole("button", { name: "Log in" }).click();
-    const alert = page.locator(".login-form [role=alert]");
-    await alert.waitFor();
-    expectEqual(await alert.innerText(), "invalid username or password", "error");
-    expectEqual(page.url(), `${base}/login`, "url");
-    await page.screenshot({ path: join(screenshots, "login-error.png") });
-  });
-
-  await step("the right password lands on the dashboard with the admin's name", async () => {
-    await page.fill("#password", password);
-    await page.getByRole("button", { name: "Log in" }).click();
-    await page.waitForURL(`${base}/`);
-    expectEqual(await page.getByTestId("admin-name").innerText(), "root", "top bar");
-    expectEqual(await page.getByTestId("role").innerText(), "superadmin", "role");
-    await page.getByTestId("health").getByText("PostgreSQL").waitFor();
-    const health = await page.getByTestId("health").innerText();
-    if (!/PostgreSQL\s+ok/.test(health) || !/Redis\s+ok/.test(health)) throw new Error(`health card: ${health}`);
-    await page.screenshot({ path: join(screenshots, "dashboard.png") });
-  });
-
-  await step("a reload keeps the session", async () => {
-    await page.reload();
-    expectEqual(await page.getByTestId("admin-name").innerText(), "root", "top bar after reload");
-    expectEqual(page.url(), `${base}/`, "url");
-  });
-
-  const stored = () => page.evaluate(() => JSON.parse(sessionStorage.getItem("gatehouse.session") ?? "null"));
-  const tamper = (changes) =>
-    page.evaluate((c) => {
-      const s = JSON.parse(sessionStorage.getItem("gatehouse.session") ?? "{}");
-      sessionStorage.setItem("gatehouse.session", JSON.stringify({ ...s, ...c }));
-    }, changes);
-
-  await step("a refused access token is refreshed once and the page carries on", async () => {
-    const before = await stored();
-    await tamper({ accessToken: "not-a-token" });
-    await page.reload();
-    // /auth/me answers 401, the refresh token buys a new pair (rotation), /auth/me is retried.
-    await page.waitForFunction(
-      (old) => JSON.parse(sessionStorage.getItem("gatehouse.session") ?? "{}").refreshToken !== old,
-      before.refreshToken,
-    );
-    const after = await stored();
-    if (after.accessToken === "not-a-token") throw new Error("access token not replaced");
-    expectEqual(page.url(), `${base}/`, "url");
-    expectEqual(await page.getByTestId("admin-name").innerText(), "root", "top bar");
-  });
-
-  await step("when the refresh is refused too, the login page says the session ended", async () => {
-    await tamper({ accessToken: "not-a-token", refreshToken: "not-a-token-either" });
-    await page.reload();
-    await page.waitForURL(`${base}/login`);
-    expectEqual(await page.locator(".alert.info").innerText(), "Your session has ended. Please log in again.", "notice");
-    expectEqual(await stored(), null, "stored session");
-    await page.fill("#username", "root");
-    await page.fill("#password", password);
-    await page.getByRole("button", { name: "Log in" }).click();
-    await page.waitForURL(`${base}/`);
-    expectEqual(await page.getByTestId("admin-name").innerText(), "root", "top bar after logging in again");
-  });
-
-  await step("a section not built yet says coming soon, also after a reload", async () => {
-    await page.getByRole("link", { name: "NAS", exact: true }).click();
-    await page.waitForURL(`${base}/nas`);
-    await page.locator("[data-state=coming-soon]").getByText("Coming soon").waitFor();
-    await page.reload();
-    await page.locator("[data-state=coming-soon]").getByText("Coming soon").waitFor();
-    expectEqual(await page.locator("nav a[aria-current=page]").innerText(), "NAS", "current link");
-  });
-
-  await step("Logout returns to login and the old token is refused", async () => {
-    const token = await page.evaluate(() => JSON.parse(sessionStorage.getItem("gatehouse.session") ?? "{}").accessToken);
-    if (typeof token !== "string") throw new Error("no access token in sessionStorage");
-    const before = await fetch(`${base}/api/v1/auth/me`, { headers: { Authorization: `Bearer ${token}` } });
-    expectEqual(before.status, 200, "/auth/me before logout");
-    await page.getByRole("button", { name: "Logout" }).click();
-    await page.waitForURL(`${base}/login`);
-    expectEqual(await page.locator(".alert.info").innerText(), "You have logged out.", "notice");
-    expectEqual(await page.evaluate(() => sessionStorage.getItem("gatehouse.session")), null, "stored session");
-    const after = await fetch(`${base}/api/v1/auth/me`, { headers: { Authorization: `Bearer ${token}` } });
-    expectEqual(after.status, 401, "/auth/me after logout");
-  });
-
-  await step("past the per-user limit the login page says when to try again", async () => {
-    // The limit is 5 attempts per user (docs/api-auth.md); the 6th, from the page, gets 429.
-    for (let i = 0; i < 5; ++i) {
-      const r = await fetch(`${base}/api/v1/auth/login`, {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ username: "nobody", password: "not the password" }),
-      });
-      expectEqual(r.status, 401, `attempt ${i + 1}`);
+  const flowsDir = join(testsDir, "flows");
+  const flows = readdirSync(flowsDir)
+    .filter((name) => name.endsWith(".mjs") && name.includes(only))
+    .sort();
+  for (const name of flows) {
+    const flowName = name.replace(/\.mjs$/, "");
+    resetLoginLimits();
+    const started = Date.now();
+    try {
+      const flow = await import(pathToFileURL(join(flowsDir, name)).href);
+      await flow.run(makeHarness(servers, page, flowName));
+    } catch (e) {
+      fail(`[${flowName}] stopped: ${e instanceof Error ? e.message.split("\n")[0] : e}`);
     }
-    await page.fill("#username", "nobody");
-    await page.fill("#password", "not the password");
-    await page.getByRole("button", { name: "Log in" }).click();
-    const alert = page.locator(".login-form [role=alert]");
-    await alert.getByText("Too many login attempts").waitFor();
-    const text = await alert.innerText();
-    if (!/^Too many login attempts\. Try again in \d+ s\.$/.test(text)) throw new Error(`alert: ${text}`);
-    if (!(await page.getByRole("button", { name: "Log in" }).isDisabled())) throw new Error("button still enabled");
-  });
+    console.log(`     ${flowName}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  }
 
-  if (consoleErrors.length) fail(`uncaught errors in the page: ${consoleErrors.join("; ")}`);
+  if (pageErrors.length) fail(`uncaught errors in the page: ${pageErrors.join("; ")}`);
 }
 
 const started = Date.now();

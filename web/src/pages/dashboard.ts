@@ -1,10 +1,11 @@
-// The dashboard: server health (GET /health, no token) and the signed-in admin's role and
-// permissions (GET /auth/me). Live RADIUS figures come with the dashboard API; until then the
-// page says so instead of showing numbers it does not have.
+// The dashboard: live RADIUS figures (GET /dashboard, dashboard.view, every 10 s while the page
+// is shown), server health (GET /health, no token) and the signed-in admin's role and
+// permissions (GET /auth/me).
 
 import { describeError, request, type Health } from "../api";
-import { session, updateAdmin, type Admin } from "../auth";
+import { can, session, updateAdmin, type Admin } from "../auth";
 import { h } from "../dom";
+import { liveFigures } from "./dashboard_figures";
 
 function badge(value: string): HTMLElement {
   const tone = value === "ok" ? "good" : value === "off" ? "muted" : "bad";
@@ -76,6 +77,7 @@ export function renderDashboard(main: HTMLElement): void {
   if (current) adminSlot.replaceChildren(adminCard(current));
 
   const refresh = h("button", { type: "button", class: "secondary" }, "Refresh");
+  const live = can("dashboard.view") ? liveFigures() : null;
   const loadHealth = async () => {
     refresh.disabled = true;
     try {
@@ -89,17 +91,15 @@ export function renderDashboard(main: HTMLElement): void {
       refresh.disabled = false;
     }
   };
-  refresh.addEventListener("click", () => void loadHealth());
+  refresh.addEventListener("click", () => {
+    void loadHealth();
+    live?.refresh();
+  });
 
   main.replaceChildren(
     h("div", { class: "page-head" }, h("h1", {}, "Dashboard"), refresh),
+    live ? live.element : "",
     h("div", { class: "grid" }, healthSlot, adminSlot),
-    h(
-      "section",
-      { class: "card empty-state", "data-state": "coming-soon" },
-      h("h2", {}, "Live figures"),
-      h("p", {}, "Online sessions, the authentication rate and rejects by reason appear here once the dashboard API exists."),
-    ),
   );
 
   void loadHealth();
