@@ -3,13 +3,13 @@
 #include <fmt/core.h>
 
 #include <chrono>
-#include <cstdio>
 #include <pqxx/pqxx>
 #include <string>
 
 #include "core/api/audit.hpp"
 #include "core/api/permissions.hpp"
 #include "core/api/routes/subscriber_support.hpp"
+#include "core/api/routes/time_bounds.hpp"
 #include "core/store/coa_outbox_repository.hpp"
 #include "core/store/open_sessions.hpp"
 
@@ -35,43 +35,6 @@ struct SessionState {
     }
 };
 
-bool validDate(int y, int m, int d) {
-    using namespace std::chrono;
-    return year_month_day{year{y}, month{static_cast<unsigned>(m)}, day{static_cast<unsigned>(d)}}
-        .ok();
-}
-
-/// ?from= / ?to= as a SQL timestamptz expression: "YYYY-MM-DD" is that day's midnight in the
-/// ISP's time zone (the day after's for `to`, so the whole day is included, as on the usage
-/// page); "YYYY-MM-DDTHH:MM:SSZ" is that instant. 400 naming the parameter otherwise. The text
-/// is only spliced after every character was checked.
-std::string boundSql(pqxx::transaction_base& txn, const std::string& name, const std::string& text,
-                     const std::string& timezone, bool upper) {
-    int y = 0, mo = 0, d = 0, h = 0, mi = 0, se = 0;
-    char tail = 0;
-    auto digitsAt = [&](std::initializer_list<size_t> positions) {
-        for (size_t p : positions)
-            if (p >= text.size() || text[p] < '0' || text[p] > '9')
-                return false;
-        return true;
-    };
-    const bool date_only = text.size() == 10 && digitsAt({0, 1, 2, 3, 5, 6, 8, 9}) &&
-                           text[4] == '-' && text[7] == '-' &&
-                           std::sscanf(text.c_str(), "%4d-%2d-%2d", &y, &mo, &d) == 3;
-    const bool instant =
-        text.size() == 20 && digitsAt({0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18}) &&
-        std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &se, &tail) ==
-            7 &&
-        tail == 'Z' && h < 24 && mi < 60 && se < 60;
-    if ((!date_only && !instant) || !validDate(y, mo, d))
-        throw ApiError::invalid(name,
-                                fmt::format("{} must be YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ", name));
-    if (instant)
-        return txn.quote(text) + "::timestamptz";
-    return fmt::format("((DATE {}{})::timestamp AT TIME ZONE {})", txn.quote(text),
-                       upper ? " + 1" : "", txn.quote(timezone));
-}
-
 HttpResponse listRoute(SessionState& s, const HttpRequest& req) {
     const Caller caller = s.authenticate(req);
     caller.require("sessions.view");
@@ -96,9 +59,9 @@ HttpResponse listRoute(SessionState& s, const HttpRequest& req) {
     if (!from.empty() || !to.empty()) {
         const std::string tz = ispTimezone(txn);
         if (!from.empty())
-            where += " AND r.acctstarttime >= " + boundSql(txn, "from", from, tz, false);
+            where += " AND r.acctstarttime >= " + timeBoundSql(txn, "from", from, tz, false);
         if (!to.empty())
-            where += " AND r.acctstarttime < " + boundSql(txn, "to", to, tz, true);
+            where += " AND r.acctstarttime < " + timeBoundSql(txn, "to", to, tz, true);
     }
     if (!username.empty())
         where += " AND r.username = " + txn.quote(username);

@@ -21,10 +21,8 @@ class AuditRoutes : public AuthTest {
     }
     HttpResponse send(const std::string& method, const std::string& path,
                       const nlohmann::json& json, const std::string& token) {
-        HttpRequest req;
-        req.method = method;
         const auto q = path.find('?');
-        req.path = path.substr(0, q);
+        HttpRequest req = makeRequest(method, path.substr(0, q), json, token);
         if (q != std::string::npos) {
             std::string rest = path.substr(q + 1);
             while (!rest.empty()) {  // the tests' values need no %-decoding
@@ -35,10 +33,6 @@ class AuditRoutes : public AuthTest {
                 rest = amp == std::string::npos ? "" : rest.substr(amp + 1);
             }
         }
-        req.body = json.is_null() ? "" : json.dump();
-        req.peer_ip = "192.0.2.10";
-        if (!token.empty())
-            req.headers["authorization"] = "Bearer " + token;
         return built_.dispatch(req);
     }
     std::string login(const std::string& username, const std::string& password) {

@@ -77,9 +77,11 @@ class AuthTest : public store::testing::PgTest {
         return row ? *row : AdminRow{};
     }
 
-    HttpResponse call(const std::string& method, const std::string& path,
-                      const nlohmann::json& body = nullptr, const std::string& token = "",
-                      const std::string& peer = "192.0.2.10") {
+    /// A request as the server would hand it to a Router (no query string).
+    static HttpRequest makeRequest(const std::string& method, const std::string& path,
+                                   const nlohmann::json& body = nullptr,
+                                   const std::string& token = "",
+                                   const std::string& peer = "192.0.2.10") {
         HttpRequest req;
         req.method = method;
         req.path = path;
@@ -87,7 +89,13 @@ class AuthTest : public store::testing::PgTest {
         req.peer_ip = peer;
         if (!token.empty())
             req.headers["authorization"] = "Bearer " + token;
-        return router().dispatch(req);
+        return req;
+    }
+
+    HttpResponse call(const std::string& method, const std::string& path,
+                      const nlohmann::json& body = nullptr, const std::string& token = "",
+                      const std::string& peer = "192.0.2.10") {
+        return router().dispatch(makeRequest(method, path, body, token, peer));
     }
 
     HttpResponse loginAs(const std::string& username, const std::string& password,

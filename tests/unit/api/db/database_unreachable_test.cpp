@@ -24,14 +24,7 @@ class DatabaseUnreachable : public AuthTest {
     }
     HttpResponse sendDown(const std::string& method, const std::string& path,
                           const nlohmann::json& json, const std::string& token) {
-        HttpRequest req;
-        req.method = method;
-        req.path = path;
-        req.body = json.is_null() ? "" : json.dump();
-        req.peer_ip = "192.0.2.10";
-        if (!token.empty())
-            req.headers["authorization"] = "Bearer " + token;
-        return down_router_.dispatch(req);
+        return down_router_.dispatch(makeRequest(method, path, json, token));
     }
     static void expectUnavailable(const HttpResponse& r) {
         EXPECT_EQ(r.status, 503) << r.body;

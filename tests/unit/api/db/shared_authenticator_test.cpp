@@ -23,21 +23,11 @@ class SharedAuthenticator : public AuthTest {
     }
     HttpResponse send(const std::string& method, const std::string& path,
                       const nlohmann::json& json, const std::string& token) {
-        HttpRequest req;
-        req.method = method;
-        req.path = path;
-        req.body = json.is_null() ? "" : json.dump();
-        req.peer_ip = "192.0.2.10";
-        req.headers["authorization"] = "Bearer " + token;
-        return built_.dispatch(req);
+        return built_.dispatch(makeRequest(method, path, json, token));
     }
     std::string tokenFor(const std::string& username, const std::string& password) {
-        HttpRequest req;
-        req.method = "POST";
-        req.path = "/api/v1/auth/login";
-        req.body = nlohmann::json{{"username", username}, {"password", password}}.dump();
-        req.peer_ip = "192.0.2.10";
-        auto r = built_.dispatch(req);
+        auto r = send("POST", "/api/v1/auth/login",
+                      {{"username", username}, {"password", password}}, "");
         EXPECT_EQ(r.status, 200) << r.body;
         return r.status == 200 ? nlohmann::json::parse(r.body).value("access_token", "") : "";
     }
