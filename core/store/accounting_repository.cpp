@@ -840,6 +840,21 @@ int64_t AccountingRepository::autoStaleBound(pqxx::work& txn) {
     return interim + 120;
 }
 
+int64_t AccountingRepository::staleBound(pqxx::work& txn, int64_t configured_s) {
+    auto r = txn.exec("SELECT value FROM settings WHERE key = 'stale_session_minutes'");
+    if (!r.empty()) {
+        const std::string value = r[0][0].as<std::string>();
+        if (value == "auto")
+            return autoStaleBound(txn);
+        // Written by the API in decimal (core/api/routes/settings.cpp); anything else is a hand
+        // edit the sweep ignores in favour of the configuration file.
+        if (!value.empty() && value.size() <= 6 &&
+            value.find_first_not_of("0123456789") == std::string::npos)
+            return std::stoll(value) * 60;
+    }
+    return configured_s < 0 ? autoStaleBound(txn) : configured_s;
+}
+
 std::vector<SubscriberLiveState> AccountingRepository::loadLiveState(pqxx::work& txn,
                                                                      std::string_view timezone,
                                                                      int64_t now_unix) {

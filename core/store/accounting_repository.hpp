@@ -117,12 +117,16 @@ class AccountingRepository {
     /// Closes sessions with no update for longer than `bound_s` (terminate cause
     /// "Stale-Session", stop time = last update) and releases their managed pool IPs.
     static StaleResult closeStaleSessions(pqxx::work& txn, int64_t bound_s, int64_t now_unix);
-    /// The stale bound that follows the interim interval (config stale_session_minutes =
-    /// auto, the default): settings.interim_interval (300 s when unset or not digits; bounded
-    /// to 60 s..15 min) + 120 s for Acct-Delay-Time and the NAS's timer drift. A session that
+    /// The stale bound that follows the interim interval (stale_session_minutes = auto, the
+    /// default): settings.interim_interval (300 s when unset or not digits; bounded to
+    /// 60 s..15 min) + 120 s for Acct-Delay-Time and the NAS's timer drift. A session that
     /// missed one Interim-Update is closed; if it was alive after all, its next Interim
     /// reopens it ("Sessions we closed that come back"), so the guess costs nothing.
     static int64_t autoStaleBound(pqxx::work& txn);
+    /// The bound a sweep uses, in seconds (0: stale sessions are never closed): the
+    /// stale_session_minutes setting (the panel's; "auto", or minutes, 0 = never) when it is
+    /// set, else `configured_s` (the configuration file's; kStaleAuto = -1 for auto).
+    static int64_t staleBound(pqxx::work& txn, int64_t configured_s);
 
     /// Every subscriber with an open session, usage this month or a tier (current_tier != 0):
     /// what the server loads at start so simultaneous-use and FUP are right from the first

@@ -597,8 +597,7 @@ void AccountingWriter::refreshDay() {
 
 void AccountingWriter::sweepStale() {
     next_sweep_ms_ = steadyMs() + options_.sweep_every_ms;
-    if (options_.stale_session_s == 0 && !options_.hourly)
-        return;
+    // Even with stale_session_s 0 the sweep runs: the panel's setting may turn it on.
     // The jobs lock (pg_advisory_lock key "gatehouse jobs"), session-level: held as long as
     // this connection lives, so exactly one node sweeps.
     static constexpr const char* kJobsLock = "SELECT pg_try_advisory_lock(7310259475401729)";
@@ -617,8 +616,6 @@ void AccountingWriter::sweepStale() {
             if (options_.hourly)
                 options_.hourly();
         }
-        if (options_.stale_session_s == 0)
-            return;  // stale sessions are never closed
         // Not while our spool holds batches: after an outage longer than the bound their
         // Interims are the sessions' latest updates, and a session closed before they are
         // replayed would lose its address and ignore them (an Interim after a Stop).
@@ -632,9 +629,12 @@ void AccountingWriter::sweepStale() {
             ~Resume() { writer->resumeLanes(); }
         } resume{this};
         pqxx::work txn(*main_.conn);
-        const int64_t bound = options_.stale_session_s > 0
-                                  ? options_.stale_session_s
-                                  : AccountingRepository::autoStaleBound(txn);
+        // Read at each sweep: the panel's setting changes it without a restart.
+        const int64_t bound = AccountingRepository::staleBound(txn, options_.stale_session_s);
+        if (bound == 0) {
+            txn.commit();
+            return;  // stale sessions are never closed
+        }
         StaleResult r = AccountingRepository::closeStaleSessions(txn, bound, unixNow());
         if (r.closed > 0) {
             auto rows = AccountingRepository::loadLiveState(txn, options_.timezone(), unixNow());
@@ -643,8 +643,8 @@ void AccountingWriter::sweepStale() {
                 live_->replaceAll(rows);
             stale_closed_.fetch_add(r.closed);
             say("accounting: closed " + std::to_string(r.closed) +
-                " stale sessions (no update for " + std::to_string(options_.stale_session_s) +
-                " s), released " + std::to_string(r.addresses_released) + " pool addresses");
+                " stale sessions (no update for " + std::to_string(bound) + " s), released " +
+                std::to_string(r.addresses_released) + " pool addresses");
         } else {
             txn.commit();
         }

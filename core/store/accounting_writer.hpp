@@ -83,7 +83,8 @@ struct AccountingWriterOptions {
     /// pool address released; swept once a minute by the node holding the jobs lock (a
     /// PostgreSQL advisory lock, so several radius nodes never sweep twice). 0: never.
     /// No update for longer: closed. 0: never; kStaleAuto: one interim interval (read from the
-    /// settings at each sweep) + 2 minutes (AccountingRepository::autoStaleBound).
+    /// settings at each sweep) + 2 minutes (AccountingRepository::autoStaleBound). The
+    /// stale_session_minutes setting, when set, overrides it at each sweep (staleBound).
     int64_t stale_session_s = 1800;
     static constexpr int64_t kStaleAuto = -1;
     int64_t sweep_every_ms = 60000;

@@ -36,6 +36,19 @@ std::string interimInterval(pqxx::transaction_base&, std::string_view key, const
     return std::to_string(n);
 }
 
+// "auto" (one interim interval + 2 minutes), or minutes (0: never), as the configuration file's
+// key of the same name; read by the accounting writer at each sweep (AccountingRepository::
+// staleBound), so a change applies within a minute.
+std::string staleMinutes(pqxx::transaction_base&, std::string_view key, const std::string& v) {
+    if (v == "auto")
+        return v;
+    const int64_t n = checked(store::parseInt(v, key, 0, 525600));
+    if (n != 0 && n < 5)
+        throw ApiError::invalid(std::string(key),
+                                "stale_session_minutes must be auto, 0 (never) or 5..525600");
+    return std::to_string(n);
+}
+
 std::string boolean(pqxx::transaction_base&, std::string_view key, const std::string& v) {
     return checked(store::parseBool(v, key)) ? "true" : "false";
 }
@@ -85,6 +98,11 @@ constexpr std::array kCatalogue{
                 "Acct-Interim-Interval sent in every Access-Accept, seconds (0: not sent); also "
                 "the period of the jobs that follow accounting",
                 interimInterval},
+    SettingInfo{"stale_session_minutes", "auto",
+                "Open sessions with no update for longer are closed as Stale-Session: auto (one "
+                "interim interval + 2 minutes), minutes, or 0 (never); overrides the server's "
+                "configuration file",
+                staleMinutes},
     SettingInfo{"hard_cut", "false",
                 "End the session at expiry (Session-Timeout) rather than at the next login",
                 boolean},

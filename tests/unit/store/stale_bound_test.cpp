@@ -36,6 +36,30 @@ TEST_F(StaleBound, IntervalIsBoundedAndNonsenseFallsBackToTheDefault) {
     EXPECT_EQ(bound(), 300 + 120);
 }
 
+TEST_F(StaleBound, ThePanelsSettingOverridesTheConfigurationFile) {
+    auto effective = [&](int64_t configured_s) {
+        pqxx::work txn(conn());
+        return AccountingRepository::staleBound(txn, configured_s);
+    };
+    interim("600");
+    EXPECT_EQ(effective(1800), 1800) << "no setting: the configuration file's bound";
+    EXPECT_EQ(effective(-1), 600 + 120) << "no setting, configuration auto";
+    EXPECT_EQ(effective(0), 0) << "no setting, configuration never";
+    auto setting = [&](const std::string& value) {
+        sql("INSERT INTO settings (key, value) VALUES ('stale_session_minutes', '" + value +
+            "') ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value");
+    };
+    setting("45");
+    EXPECT_EQ(effective(1800), 45 * 60);
+    EXPECT_EQ(effective(0), 45 * 60) << "the setting turns a disabled sweep on";
+    setting("auto");
+    EXPECT_EQ(effective(1800), 600 + 120);
+    setting("0");
+    EXPECT_EQ(effective(1800), 0) << "the setting turns the sweep off";
+    setting("soon");
+    EXPECT_EQ(effective(1800), 1800) << "a hand-edited nonsense value: the configuration's";
+}
+
 TEST_F(StaleBound, SweepWithTheAutoBoundClosesASessionSilentForOneIntervalOnly) {
     interim("300");
     const int64_t alice = insertSubscriber("alice");

@@ -4,6 +4,7 @@
 
 #include "core/api/routes/pools.hpp"
 #include "core/api/routes/settings.hpp"
+#include "core/store/accounting_repository.hpp"
 #include "core/store/snapshot_loader.hpp"
 #include "tests/unit/api/db/subscriber_fixture.hpp"
 
@@ -119,6 +120,21 @@ TEST_F(SettingsRoutes, ChangesAreStoredAsTheServerReadsThemAndAudited) {
     EXPECT_EQ(interim[0][2].as<std::string>(), "root");
 }
 
+TEST_F(SettingsRoutes, StaleBoundIsASettingTheSweepReads) {
+    const auto token = tokenOf("root", "superadmin");
+    EXPECT_EQ(item(body(get(token, "/api/v1/settings")), "stale_session_minutes")["value"], "auto");
+    auto r = put(token, {{"stale_session_minutes", 45}});
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(stored("stale_session_minutes"), "45");
+    {
+        pqxx::work txn(conn());
+        EXPECT_EQ(store::AccountingRepository::staleBound(txn, 1800), 45 * 60);
+    }
+    ASSERT_EQ(put(token, {{"stale_session_minutes", "auto"}}).status, 200);
+    pqxx::work txn(conn());
+    EXPECT_EQ(store::AccountingRepository::staleBound(txn, 1800), 300 + 120);
+}
+
 TEST_F(SettingsRoutes, BadValueOrUnknownKeyIs400NamingTheKeyAndChangesNothing) {
     const auto token = tokenOf("root", "superadmin");
     auto field = [&](const json& in) {
@@ -136,7 +152,9 @@ TEST_F(SettingsRoutes, BadValueOrUnknownKeyIs400NamingTheKeyAndChangesNothing) {
     EXPECT_EQ(field({{"walled_garden_address_list", ""}}), "walled_garden_address_list");
     EXPECT_EQ(field({{"walled_garden_bps", "fast"}}), "walled_garden_bps");
     EXPECT_EQ(field({{"timezone", "Mars/Olympus_Mons"}}), "timezone");
-    EXPECT_EQ(field({{"stale_session_minutes", 30}}), "stale_session_minutes");
+    EXPECT_EQ(field({{"stale_session_minutes", 2}}), "stale_session_minutes");
+    EXPECT_EQ(field({{"stale_session_minutes", "soon"}}), "stale_session_minutes");
+    EXPECT_EQ(field({{"no_such_key", 30}}), "no_such_key");
     EXPECT_EQ(field({{"hard_cut", true}, {"interim_interval", "x"}}), "interim_interval");
     EXPECT_EQ(stored("hard_cut"), "<unset>");
     EXPECT_EQ(count("settings"), 0);
