@@ -2,12 +2,12 @@
 
 import "./styles.css";
 import { describeError, onSessionEnded, request } from "./api";
-import { can, endSession, session } from "./auth";
+import { endSession, session } from "./auth";
 import { renderComingSoon, renderForbidden, renderNotFound } from "./pages/coming_soon";
 import { renderLogin } from "./pages/login";
 import { kPages } from "./pages/registry";
 import { navigate, startRouter } from "./router";
-import { sectionFor } from "./nav";
+import { mayOpen, sectionFor } from "./nav";
 import { renderShell } from "./shell";
 
 const root = document.getElementById("app") as HTMLElement;
@@ -60,7 +60,7 @@ function render(path: string): void {
   const section = sectionFor(path);
   document.title = `${section?.label ?? "Not found"} · Gatehouse`;
   if (!section) return renderNotFound(main, path);
-  if (section.permission && !can(section.permission)) return renderForbidden(main, section);
+  if (!mayOpen(section)) return renderForbidden(main, section);
   const page = kPages[section.path];
   if (page) void page(main, path);
   else renderComingSoon(main, section);

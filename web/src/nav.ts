@@ -1,11 +1,15 @@
 // The panel's sections, in the order of the left navigation. A section is listed only when the
 // admin holds its view permission (docs/api-auth.md); the API checks again on every route.
 
+import { can } from "./auth";
+
 export interface Section {
   path: string;
   label: string;
   /** Needed to see the section; none for the dashboard, which only shows health and the admin. */
   permission?: string;
+  /** Other permissions that also open the section (a tab of it is theirs). */
+  orPermissions?: string[];
   /** What the page will do, shown while it is not built. */
   purpose: string;
   /** The operator CLI that does the job meanwhile, when there is one. */
@@ -72,6 +76,8 @@ export const kSections: Section[] = [
     path: "/admins",
     label: "Admins",
     permission: "admins.view",
+    // An operator manages resellers (resellers.view) without seeing admins: its tab is here.
+    orPermissions: ["resellers.view"],
     purpose: "Admins, roles and resellers.",
     cli: "gatehouse admin list",
   },
@@ -86,4 +92,10 @@ export const kSections: Section[] = [
 /** The section of a path: "/subscribers/42" belongs to "/subscribers" (detail pages). */
 export function sectionFor(path: string): Section | undefined {
   return kSections.find((s) => s.path === path || (s.path !== "/" && path.startsWith(`${s.path}/`)));
+}
+
+/** The admin may open the section (the API checks every call again). */
+export function mayOpen(section: Section): boolean {
+  if (!section.permission) return true;
+  return can(section.permission) || (section.orPermissions ?? []).some((p) => can(p));
 }

@@ -1,9 +1,9 @@
 // The frame around every page once logged in: a top bar with the admin and Logout, the left
 // navigation, and the main area the current page renders into.
 
-import { can, type Admin } from "./auth";
+import { type Admin } from "./auth";
 import { h } from "./dom";
-import { kSections, sectionFor } from "./nav";
+import { kSections, mayOpen, sectionFor } from "./nav";
 
 export interface ShellOptions {
   admin: Admin;
@@ -15,7 +15,7 @@ export function renderShell(root: HTMLElement, options: ShellOptions): HTMLEleme
   const { admin, path } = options;
   const main = h("main", { class: "content", id: "content", tabindex: "-1" });
   const links = kSections
-    .filter((section) => !section.permission || can(section.permission))
+    .filter((section) => mayOpen(section))
     .map((section) =>
       h(
         "li",

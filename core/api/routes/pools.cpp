@@ -120,17 +120,6 @@ PoolRow visiblePool(pqxx::transaction_base& txn, const Caller& caller, int64_t i
     return *p;
 }
 
-// LIKE treats % _ and \ specially; a name search means the characters typed.
-std::string likeEscaped(const std::string& text) {
-    std::string out;
-    for (char c : text) {
-        if (c == '%' || c == '_' || c == '\\')
-            out += '\\';
-        out += c;
-    }
-    return out;
-}
-
 // "{a,b}": an array literal for exec_params (libpqxx 6 has no array parameters). The items are
 // addresses from host() and decimal ids: nothing to quote.
 template <class T>
@@ -208,7 +197,7 @@ HttpResponse listRoute(PoolState& s, const HttpRequest& req) {
         pqxx::read_transaction txn(*lease);
         std::string where = " WHERE " + poolScopeSql(caller);
         if (!q.empty())
-            where += " AND p.name ILIKE " + txn.quote("%" + likeEscaped(q) + "%");
+            where += " AND p.name ILIKE " + txn.quote("%" + routes::likeEscaped(q) + "%");
         total = txn.exec1(
                        "SELECT count(*) FROM ip_pools p LEFT JOIN nas_devices nd"
                        " ON nd.id = p.nas_id" +

@@ -30,16 +30,6 @@ struct LogState {
     }
 };
 
-std::string likeEscaped(std::string_view text) {
-    std::string out;
-    for (char c : text) {
-        if (c == '%' || c == '_' || c == '\\')
-            out += '\\';
-        out += c;
-    }
-    return out;
-}
-
 bool validInstant(const std::smatch& m) {
     using namespace std::chrono;
     auto num = [&](int i) { return std::stoi(m[i].str()); };
@@ -90,10 +80,10 @@ HttpResponse listRoute(LogState& s, const HttpRequest& req) {
     if (!username.empty()) {
         // "ali*": a prefix, else the exact name (radius_logs_username serves both).
         if (username.back() == '*')
-            where +=
-                " AND l.username LIKE " +
-                txn.quote(likeEscaped(std::string_view(username).substr(0, username.size() - 1)) +
-                          "%");
+            where += " AND l.username LIKE " +
+                     txn.quote(routes::likeEscaped(
+                                   std::string_view(username).substr(0, username.size() - 1)) +
+                               "%");
         else
             where += " AND l.username = " + txn.quote(username);
     }
@@ -110,7 +100,7 @@ HttpResponse listRoute(LogState& s, const HttpRequest& req) {
         where += " AND l.event = " + txn.quote(event);
     const std::string reason = req.queryOr("reason");
     if (!reason.empty())
-        where += " AND l.reason ILIKE " + txn.quote("%" + likeEscaped(reason) + "%");
+        where += " AND l.reason ILIKE " + txn.quote("%" + routes::likeEscaped(reason) + "%");
     const std::string from = req.queryOr("from");
     if (!from.empty())
         where += " AND l.at >= " + logTimeSql(txn, "from", from, false);

@@ -65,6 +65,13 @@ HttpResponse listRoute(SessionState& s, const HttpRequest& req) {
     }
     if (!username.empty())
         where += " AND r.username = " + txn.quote(username);
+    // What an operator types into the search box: part of the username, the address or the
+    // MAC (Calling-Station-Id), any case.
+    if (const std::string q = req.queryOr("q"); !q.empty()) {
+        const std::string like = txn.quote("%" + likeEscaped(q) + "%");
+        where += " AND (r.username ILIKE " + like + " OR host(r.framedipaddress) LIKE " + like +
+                 " OR r.callingstationid ILIKE " + like + ")";
+    }
     if (nas_id != 0)
         where += " AND n.id = " + std::to_string(nas_id);
     if (subscriber_id != 0)

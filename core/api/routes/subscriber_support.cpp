@@ -151,4 +151,14 @@ std::string ispTimezone(pqxx::transaction_base& txn) {
     return r.empty() ? std::string("UTC") : r[0][0].as<std::string>();
 }
 
+std::string likeEscaped(std::string_view text) {
+    std::string out;
+    for (char c : text) {
+        if (c == '%' || c == '_' || c == '\\')
+            out += '\\';
+        out += c;
+    }
+    return out;
+}
+
 }  // namespace gatehouse::api::routes

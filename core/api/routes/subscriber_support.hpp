@@ -61,6 +61,9 @@ int64_t intQuery(const HttpRequest& req, const std::string& name, int64_t fallba
 /// 400 naming the first member of `body` not in `allowed`.
 void onlyFields(const nlohmann::json& body, std::initializer_list<std::string_view> allowed);
 
+/// `text` for a LIKE/ILIKE pattern: % _ and \ escaped, so a search means the characters typed.
+std::string likeEscaped(std::string_view text);
+
 /// SQL condition on radacct aliased `alias`: the session's subscriber is in the caller's scope
 /// ("TRUE" for whole-ISP admins). Sessions of unknown users are nobody's reseller's.
 std::string sessionScopeSql(const Caller& caller, std::string_view alias);

@@ -21,6 +21,8 @@ export interface DataTableOptions<T> {
   onSelect?: (keys: Set<string>) => void;
   /** An optional class per row ("muted" for a disabled subscriber...). */
   rowClass?: (row: T) => string | undefined;
+  /** Extra attributes per row, e.g. { "data-name": row.name } for a test that finds a row by name. */
+  rowAttrs?: (row: T) => Record<string, string>;
   testid?: string;
   caption?: string;
 }
@@ -71,7 +73,7 @@ export function dataTable<T>(options: DataTableOptions<T>): DataTable {
     }
     return h(
       "tr",
-      { "data-key": key, class: options.rowClass?.(row) },
+      { ...options.rowAttrs?.(row), "data-key": key, class: options.rowClass?.(row) },
       box ? h("td", { class: "select" }, box) : null,
       ...options.columns.map((c) => h("td", { class: [c.numeric ? "num" : "", c.class ?? ""].join(" ").trim() || undefined }, c.cell(row))),
     );

@@ -1,11 +1,12 @@
 // A list page's body: a toolbar (search box, filter selects, page actions), then exactly one of
 // loading / error (the server's message and Retry) / empty (what to do) / the table, then the
 // pager. The search, filters and page live in the location's query (?q=&page=&...) so a view
-// can be bookmarked and survives a reload. Reloads after the first keep the old table on
-// screen (aria-busy) so an auto-refresh does not flicker; a stale answer is dropped.
+// can be bookmarked and survives a reload; the location changes when the answer arrives, so it
+// always names what is on screen. Reloads after the first keep the old table on screen
+// (aria-busy) so an auto-refresh does not flicker; a stale answer is dropped.
 
 import { h, type Child } from "../dom";
-import { emptyState, errorCard, loadingCard, pager, queryParams, replaceQuery, type PageInfo } from "./page_kit";
+import { debounce, emptyState, errorCard, loadingCard, pager, queryParams, replaceQuery, type PageInfo } from "./page_kit";
 import { searchBox } from "./search_box";
 
 export interface ListPage<T> {
@@ -25,8 +26,11 @@ export interface ListQuery {
 export interface FilterDef {
   name: string;
   label: string;
-  /** [value, label]; an "any" entry with value "" comes first automatically. */
-  options: [string, string][];
+  /** A select (the default), a free-text box (debounced like the search) or a local date-time. */
+  input?: "select" | "text" | "datetime-local";
+  /** For a select: [value, label]; an "any" entry with value "" comes first automatically. */
+  options?: [string, string][];
+  placeholder?: string;
 }
 
 export interface ListViewOptions<T> {
@@ -51,6 +55,8 @@ export interface ListView {
   element: HTMLElement;
   reload: () => Promise<void>;
   query: () => ListQuery;
+  /** Empties the search and every filter and shows page 1. */
+  clear: () => void;
 }
 
 export function listView<T>(options: ListViewOptions<T>): ListView {
@@ -66,8 +72,10 @@ export function listView<T>(options: ListViewOptions<T>): ListView {
   let sequence = 0;
   let shown = false;
 
+  const path = window.location.pathname;
   const writeUrl = () => {
-    if (!syncUrl) return;
+    // A late answer after the operator went to another page must not touch that page's query.
+    if (!syncUrl || window.location.pathname !== path) return;
     const next = new URLSearchParams();
     if (query.q) next.set("q", query.q);
     for (const [name, value] of Object.entries(query.filters)) if (value) next.set(name, value);
@@ -82,11 +90,11 @@ export function listView<T>(options: ListViewOptions<T>): ListView {
     try {
       const page = await options.load({ ...query, filters: { ...query.filters } });
       if (mine !== sequence) return;
+      writeUrl();
       const filtered = query.q !== "" || Object.values(query.filters).some((v) => v !== "");
       if (page.items.length === 0 && query.page > 1 && page.total > 0) {
         // The last page emptied (a delete): show the one before.
         query.page = Math.max(1, Math.ceil(page.total / page.per_page));
-        writeUrl();
         return reload();
       }
       if (page.items.length === 0) {
@@ -102,7 +110,6 @@ export function listView<T>(options: ListViewOptions<T>): ListView {
         page.total > 0
           ? (pager(info, (n) => {
               query.page = n;
-              writeUrl();
               void reload();
             }) ?? "")
           : "",
@@ -110,6 +117,7 @@ export function listView<T>(options: ListViewOptions<T>): ListView {
       options.onLoaded?.(page);
     } catch (e) {
       if (mine !== sequence) return;
+      writeUrl();
       shown = false;
       body.replaceChildren(errorCard(e, () => void reload()));
       pagerSlot.replaceChildren();
@@ -119,34 +127,53 @@ export function listView<T>(options: ListViewOptions<T>): ListView {
   };
 
   const toolbar = h("div", { class: "toolbar list-toolbar" });
-  if (options.search !== false) {
-    toolbar.append(
-      searchBox({
-        value: query.q,
-        placeholder: options.searchPlaceholder,
-        onSearch: (text) => {
-          query.q = text;
-          query.page = 1;
-          writeUrl();
-          void reload();
-        },
-      }),
-    );
-  }
+  const box =
+    options.search === false
+      ? null
+      : searchBox({
+          value: query.q,
+          placeholder: options.searchPlaceholder,
+          onSearch: (text) => {
+            query.q = text;
+            query.page = 1;
+            void reload();
+          },
+        });
+  if (box) toolbar.append(box);
+  const controls: (HTMLInputElement | HTMLSelectElement)[] = [];
+  const setFilter = (name: string, value: string) => {
+    if (query.filters[name] === value) return;
+    query.filters[name] = value;
+    query.page = 1;
+    void reload();
+  };
   for (const filter of options.filters ?? []) {
-    const select = h(
-      "select",
-      { "aria-label": filter.label, "data-testid": `filter-${filter.name}`, name: filter.name },
-      h("option", { value: "" }, `${filter.label}: any`),
-      ...filter.options.map(([value, label]) => h("option", { value, selected: query.filters[filter.name] === value }, label)),
-    ) as HTMLSelectElement;
-    select.addEventListener("change", () => {
-      query.filters[filter.name] = select.value;
-      query.page = 1;
-      writeUrl();
-      void reload();
-    });
-    toolbar.append(select);
+    if ((filter.input ?? "select") === "select") {
+      const select = h(
+        "select",
+        { "aria-label": filter.label, "data-testid": `filter-${filter.name}`, name: filter.name },
+        h("option", { value: "" }, `${filter.label}: any`),
+        ...(filter.options ?? []).map(([value, label]) => h("option", { value, selected: query.filters[filter.name] === value }, label)),
+      ) as HTMLSelectElement;
+      select.addEventListener("change", () => setFilter(filter.name, select.value));
+      controls.push(select);
+      toolbar.append(select);
+      continue;
+    }
+    const text = filter.input === "text";
+    const field = h("input", {
+      type: text ? "search" : "datetime-local",
+      name: filter.name,
+      value: query.filters[filter.name] ?? "",
+      placeholder: filter.placeholder,
+      autocomplete: "off",
+      "data-testid": `filter-${filter.name}`,
+    }) as HTMLInputElement;
+    // Typed text waits for a pause, like the search box; a picked date applies at once.
+    if (text) field.addEventListener("input", debounce(() => setFilter(filter.name, field.value.trim())));
+    else field.addEventListener("change", () => setFilter(filter.name, field.value));
+    controls.push(field);
+    toolbar.append(h("label", { class: "filter" }, h("span", {}, filter.label), field));
   }
   if (options.actions?.length) toolbar.append(h("span", { class: "toolbar-actions" }, ...options.actions));
 
@@ -155,6 +182,16 @@ export function listView<T>(options: ListViewOptions<T>): ListView {
     element: h("div", { class: "list-view" }, toolbar, body, pagerSlot),
     reload,
     query: () => ({ ...query, filters: { ...query.filters } }),
+    clear: () => {
+      for (const control of controls) control.value = "";
+      for (const name of Object.keys(query.filters)) query.filters[name] = "";
+      query.page = 1;
+      // Escape is the search box's own way to empty itself; it reloads when the text had been searched.
+      const before = sequence;
+      if (box?.value) box.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape" }));
+      if (sequence !== before) return;
+      void reload();
+    },
   };
 }
 

@@ -1,7 +1,7 @@
 // Small building blocks the admin pages share (dashboard, pools, logs, policies, settings,
-// admins, resellers): the loading / error / empty states of a list, pagination, an in-page
-// confirm dialog (not window.confirm: the browser test must be able to press its buttons), and
-// form fields that show the server's 400 beside the field it names.
+// admins, resellers): the loading / error / empty states of a list, pagination, and form fields
+// that show the server's 400 beside the field it names. Lists are built with list_view.ts,
+// confirmations with dialog.ts actionDialog, times with format.ts formatTime.
 
 import { ApiError, describeError } from "../api";
 import { h, type Child } from "../dom";
@@ -58,31 +58,6 @@ export function debounce<A extends unknown[]>(fn: (...args: A) => void, ms = 300
     window.clearTimeout(timer);
     timer = window.setTimeout(() => fn(...args), ms);
   };
-}
-
-/** An in-page confirmation; resolves true when the operator confirms. */
-export function confirmDialog(title: string, text: string, confirmLabel = "Delete"): Promise<boolean> {
-  return new Promise((resolve) => {
-    const dialog = h("dialog", { class: "confirm", "data-testid": "confirm-dialog" });
-    const close = (answer: boolean) => {
-      dialog.close();
-      dialog.remove();
-      resolve(answer);
-    };
-    dialog.append(
-      h("h2", {}, title),
-      h("p", {}, text),
-      h(
-        "div",
-        { class: "actions" },
-        h("button", { type: "button", class: "secondary", onclick: () => close(false) }, "Cancel"),
-        h("button", { type: "button", class: "danger", onclick: () => close(true) }, confirmLabel),
-      ),
-    );
-    dialog.addEventListener("cancel", () => resolve(false));
-    document.body.append(dialog);
-    dialog.showModal();
-  });
 }
 
 /** A labelled input with a slot for its error; `name` is the JSON member the server names. */
@@ -153,12 +128,6 @@ export function queryParams(): URLSearchParams {
 export function replaceQuery(params: URLSearchParams): void {
   const text = params.toString();
   history.replaceState(null, "", `${window.location.pathname}${text ? `?${text}` : ""}`);
-}
-
-export function formatDateTime(value: string | null | undefined): string {
-  if (!value) return "—";
-  const at = new Date(value);
-  return Number.isNaN(at.getTime()) ? value : at.toLocaleString();
 }
 
 export function input(attrs: Record<string, string | boolean | undefined> = {}): HTMLInputElement {

@@ -5,21 +5,10 @@
 import { describeError, request } from "../api";
 import { can, session } from "../auth";
 import { h } from "../dom";
-import {
-  Field,
-  clearFormErrors,
-  debounce,
-  emptyState,
-  errorCard,
-  formAlert,
-  formatDateTime,
-  input,
-  loadingCard,
-  pager,
-  queryParams,
-  replaceQuery,
-  showFormError,
-} from "../components/page_kit";
+import { dataTable } from "../components/data_table";
+import { formatTime } from "../components/format";
+import { listView } from "../components/list_view";
+import { Field, clearFormErrors, errorCard, formAlert, input, loadingCard, showFormError } from "../components/page_kit";
 import { navigate } from "../router";
 import { renderResellers } from "./resellers";
 
@@ -79,6 +68,8 @@ export async function loadResellerOptions(): Promise<ResellerOption[]> {
 
 export function renderAdmins(main: HTMLElement, path: string): void {
   const rest = path.replace(/^\/admins\/?/, "");
+  // Without admins.view the section is only its Resellers tab (nav.ts orPermissions).
+  if (!can("admins.view") && !rest.startsWith("resellers")) return renderResellers(main, "");
   if (rest === "roles") return void renderRoles(main);
   if (rest === "resellers" || rest.startsWith("resellers/")) return renderResellers(main, rest.slice("resellers".length + 1));
   if (rest === "new") return void renderAdminForm(main, null);
@@ -91,76 +82,39 @@ function enabledBadge(enabled: boolean | undefined): HTMLElement {
 }
 
 function renderAdminList(main: HTMLElement): void {
-  const params = queryParams();
-  const search = input({ type: "search", placeholder: "Search username, role or reseller", "aria-label": "Search admins", value: params.get("q") ?? "" });
-  const body = h("div", {}, loadingCard());
-  let all: AdminRow[] = [];
-  let page = Math.max(1, Number(params.get("page") ?? "1") || 1);
-
-  const draw = () => {
-    const q = search.value.trim().toLowerCase();
-    const next = new URLSearchParams();
-    if (q) next.set("q", search.value.trim());
-    if (page > 1) next.set("page", String(page));
-    replaceQuery(next);
-    const rows = all.filter(
-      (a) => !q || a.username.toLowerCase().includes(q) || a.role.toLowerCase().includes(q) || (a.reseller?.name.toLowerCase().includes(q) ?? false),
-    );
-    if (!all.length) {
-      body.replaceChildren(emptyState("No admins yet", "Use New admin to add one."));
-      return;
-    }
-    if (!rows.length) {
-      body.replaceChildren(emptyState("No admin matches", "Check the spelling, or clear the search box."));
-      return;
-    }
-    page = Math.min(page, Math.ceil(rows.length / kPerPage));
-    const shown = rows.slice((page - 1) * kPerPage, page * kPerPage);
-    body.replaceChildren(
-      h(
-        "table",
-        { class: "data", "data-testid": "admins-table" },
-        h("thead", {}, h("tr", {}, h("th", {}, "Username"), h("th", {}, "Role"), h("th", {}, "Reseller"), h("th", {}, "Status"), h("th", {}, "Last login"))),
-        h(
-          "tbody",
-          {},
-          ...shown.map((a) =>
-            h(
-              "tr",
-              { "data-username": a.username },
-              h("td", {}, h("a", { href: `/admins/${a.id}` }, a.username)),
-              h("td", {}, a.role),
-              h("td", {}, a.reseller?.name ?? h("span", { class: "muted" }, "whole ISP")),
-              h("td", {}, enabledBadge(a.enabled)),
-              h("td", {}, a.last_login_at ? `${formatDateTime(a.last_login_at)}${a.last_login_ip ? ` from ${a.last_login_ip}` : ""}` : "never"),
-            ),
-          ),
-        ),
-      ),
-      pager({ total: rows.length, page, per_page: kPerPage }, (p) => {
-        page = p;
-        draw();
-      }),
-    );
-  };
-
-  const load = async () => {
-    body.replaceChildren(loadingCard());
-    try {
-      all = (await request<{ items: AdminRow[] }>("/admins")).items;
-      draw();
-    } catch (e) {
-      body.replaceChildren(errorCard(e, () => void load()));
-    }
-  };
-  search.addEventListener(
-    "input",
-    debounce(() => {
-      page = 1;
-      draw();
-    }),
-  );
-
+  // GET /admins answers the whole list (an ISP has a handful of admins): the search and the
+  // pages are done here. Page 1 (a new search, Retry) fetches again; other pages reuse it.
+  let cache: AdminRow[] | null = null;
+  const view = listView<AdminRow>({
+    searchPlaceholder: "Search username, role or reseller",
+    load: async (query) => {
+      if (cache === null || query.page === 1) cache = (await request<{ items: AdminRow[] }>("/admins")).items;
+      const needle = query.q.toLowerCase();
+      const rows = cache.filter(
+        (a) => !needle || a.username.toLowerCase().includes(needle) || a.role.toLowerCase().includes(needle) || (a.reseller?.name.toLowerCase().includes(needle) ?? false),
+      );
+      return { items: rows.slice((query.page - 1) * kPerPage, query.page * kPerPage), total: rows.length, page: query.page, per_page: kPerPage };
+    },
+    render: (page) =>
+      dataTable<AdminRow>({
+        testid: "admins-table",
+        rows: page.items,
+        key: (a) => a.id,
+        rowAttrs: (a) => ({ "data-username": a.username }),
+        columns: [
+          { label: "Username", cell: (a) => h("a", { href: `/admins/${a.id}` }, a.username) },
+          { label: "Role", cell: (a) => a.role },
+          { label: "Reseller", cell: (a) => a.reseller?.name ?? h("span", { class: "muted" }, "whole ISP") },
+          { label: "Status", cell: (a) => enabledBadge(a.enabled) },
+          {
+            label: "Last login",
+            cell: (a) => (a.last_login_at ? `${formatTime(a.last_login_at)}${a.last_login_ip ? ` from ${a.last_login_ip}` : ""}` : "never"),
+          },
+        ],
+      }).element,
+    empty: (filtered) =>
+      filtered ? { title: "No admin matches", advice: "Check the spelling, or clear the search box." } : { title: "No admins yet", advice: "Use New admin to add one." },
+  });
   main.replaceChildren(
     h(
       "div",
@@ -169,10 +123,8 @@ function renderAdminList(main: HTMLElement): void {
       can("admins.create") ? h("a", { class: "button primary", href: "/admins/new", "data-testid": "new-admin" }, "New admin") : null,
     ),
     adminTabs("admins"),
-    h("div", { class: "toolbar" }, search),
-    body,
+    view.element,
   );
-  void load();
 }
 
 function roleSelect(roles: Role[], current: string): HTMLSelectElement {
@@ -293,9 +245,9 @@ async function renderAdminForm(main: HTMLElement, id: number | null): Promise<vo
             "dl",
             { class: "facts" },
             h("dt", {}, "Created"),
-            h("dd", {}, formatDateTime(admin.created_at)),
+            h("dd", {}, formatTime(admin.created_at)),
             h("dt", {}, "Last login"),
-            h("dd", {}, admin.last_login_at ? `${formatDateTime(admin.last_login_at)} from ${admin.last_login_ip ?? "?"}` : "never"),
+            h("dd", {}, admin.last_login_at ? `${formatTime(admin.last_login_at)} from ${admin.last_login_ip ?? "?"}` : "never"),
           ),
         )
       : "",

@@ -1,10 +1,11 @@
 // RADIUS logs (GET /logs): one row per accept, reject and accounting event (radius_logs, written
-// best-effort by store::LogWriter). Every filter lives in the URL query, so a filtered view can be
-// bookmarked or pasted into a ticket; a row opens to its detail JSON.
+// best-effort by store::LogWriter). Every filter lives in the URL query (list_view.ts), so a
+// filtered view can be bookmarked or pasted into a ticket; a row opens to its detail JSON.
 
 import { request } from "../api";
 import { h } from "../dom";
-import { debounce, emptyState, errorCard, formatDateTime, input, loadingCard, pager, queryParams, replaceQuery } from "../components/page_kit";
+import { formatTime } from "../components/format";
+import { listQueryString, listView } from "../components/list_view";
 
 interface LogRow {
   id: number;
@@ -28,7 +29,6 @@ interface LogAnswer {
 
 // The events store::LogEvent writes.
 const kEvents = ["accept", "reject", "acct-start", "acct-interim", "acct-stop", "acct-on", "acct-off", "acct-discard"];
-const kFilters = ["username", "nas_ip", "event", "reason", "from", "to"] as const;
 const kPerPage = 50;
 
 function eventBadge(event: string): HTMLElement {
@@ -57,116 +57,52 @@ function detailSummary(detail: unknown): string {
 }
 
 export function renderLogs(main: HTMLElement): void {
-  const params = queryParams();
-  const controls = {
-    username: input({ type: "search", placeholder: "exact, or prefix*", value: params.get("username") ?? "", "data-testid": "filter-username" }),
-    nas_ip: input({ placeholder: "NAS IP", value: params.get("nas_ip") ?? "", "data-testid": "filter-nas_ip" }),
-    event: h(
-      "select",
-      { "data-testid": "filter-event" },
-      h("option", { value: "" }, "any event"),
-      ...kEvents.map((e) => h("option", { value: e, selected: params.get("event") === e }, e)),
-    ) as HTMLSelectElement,
-    reason: input({ type: "search", placeholder: "Reason", value: params.get("reason") ?? "", "data-testid": "filter-reason" }),
-    from: input({ type: "datetime-local", value: params.get("from") ?? "", "aria-label": "From", "data-testid": "filter-from" }),
-    to: input({ type: "datetime-local", value: params.get("to") ?? "", "aria-label": "To", "data-testid": "filter-to" }),
-  };
-  let page = Math.max(1, Number(params.get("page") ?? "1") || 1);
-  const body = h("div", {}, loadingCard());
   const count = h("span", { class: "hint inline", "data-testid": "logs-count" });
-
-  const currentQuery = (): URLSearchParams => {
-    const q = new URLSearchParams();
-    for (const name of kFilters) {
-      const value = controls[name].value.trim();
-      if (value) q.set(name, value);
-    }
-    if (page > 1) q.set("page", String(page));
-    return q;
-  };
-
-  let generation = 0;
-  const load = async () => {
-    const query = currentQuery();
-    replaceQuery(query);
-    const mine = ++generation;
-    body.replaceChildren(loadingCard("Loading the logs…"));
-    query.set("per_page", String(kPerPage));
-    if (!query.has("page")) query.set("page", "1");
-    // The URL keeps the local time the operator typed; the API takes RFC 3339 instants.
-    for (const name of ["from", "to"]) {
-      const value = query.get(name);
-      const at = value ? new Date(value) : null;
-      if (at && !Number.isNaN(at.getTime())) query.set(name, at.toISOString());
-    }
-    try {
-      const answer = await request<LogAnswer>(`/logs?${query}`);
-      if (mine !== generation) return; // a newer filter is already loading
-      count.textContent = answer.total_capped
-        ? `more than ${answer.total.toLocaleString()} events`
-        : `${answer.total.toLocaleString()} event${answer.total === 1 ? "" : "s"}`;
-      if (!answer.items.length) {
-        const filtered = kFilters.some((n) => controls[n].value.trim());
-        body.replaceChildren(
-          filtered
-            ? emptyState("Nothing matches these filters", "Widen the dates or clear a filter.")
-            : emptyState("No RADIUS events yet", "Events appear here as soon as a NAS sends Access-Requests or accounting."),
-        );
-        return;
+  let capped = false;
+  const view = listView<LogRow>({
+    search: false,
+    filters: [
+      { name: "username", label: "User", input: "text", placeholder: "exact, or prefix*" },
+      { name: "nas_ip", label: "NAS IP", input: "text", placeholder: "NAS IP" },
+      { name: "event", label: "Event", options: kEvents.map((e) => [e, e]) },
+      { name: "reason", label: "Reason", input: "text", placeholder: "Reason" },
+      { name: "from", label: "From", input: "datetime-local" },
+      { name: "to", label: "To", input: "datetime-local" },
+    ],
+    actions: [h("button", { type: "button", class: "secondary", onclick: () => view.clear() }, "Clear filters")],
+    load: async (query) => {
+      const params = new URLSearchParams(listQueryString(query, kPerPage));
+      // The URL keeps the local time the operator typed; the API takes RFC 3339 instants.
+      for (const name of ["from", "to"]) {
+        const value = params.get(name);
+        const at = value ? new Date(value) : null;
+        if (at && !Number.isNaN(at.getTime())) params.set(name, at.toISOString());
       }
-      body.replaceChildren(
+      const answer = await request<LogAnswer>(`/logs?${params}`);
+      capped = answer.total_capped === true;
+      return answer;
+    },
+    onLoaded: (page) => {
+      count.textContent = capped ? `more than ${page.total.toLocaleString()} events` : `${page.total.toLocaleString()} event${page.total === 1 ? "" : "s"}`;
+    },
+    render: (page) =>
+      h(
+        "div",
+        { class: "table-wrap" },
         h(
           "table",
           { class: "data logs", "data-testid": "logs-table" },
           h("thead", {}, h("tr", {}, h("th", {}, "Time"), h("th", {}, "User"), h("th", {}, "NAS"), h("th", {}, "Event"), h("th", {}, "Reason / detail"))),
-          h("tbody", {}, ...answer.items.flatMap((row) => logRows(row))),
+          h("tbody", {}, ...page.items.flatMap((row) => logRows(row))),
         ),
-        pager(answer, (p) => {
-          page = p;
-          void load();
-        }),
-      );
-    } catch (e) {
-      if (mine !== generation) return;
-      count.textContent = "";
-      body.replaceChildren(errorCard(e, () => void load()));
-    }
-  };
-  const reload = debounce(() => {
-    page = 1;
-    void load();
-  });
-  for (const name of kFilters) {
-    controls[name].addEventListener(name === "event" || name === "from" || name === "to" ? "change" : "input", reload);
-  }
-  const clearButton = h(
-    "button",
-    {
-      type: "button",
-      class: "secondary",
-      onclick: () => {
-        for (const name of kFilters) controls[name].value = "";
-        page = 1;
-        void load();
-      },
-    },
-    "Clear filters",
-  );
-  const refresh = h("button", { type: "button", class: "secondary", onclick: () => void load() }, "Refresh");
-
-  main.replaceChildren(
-    h("div", { class: "page-head" }, h("h1", {}, "RADIUS logs"), h("div", { class: "head-actions" }, count, refresh)),
-    h(
-      "form",
-      { class: "filters card", role: "search", "aria-label": "Filter the logs", onsubmit: (e: Event) => (e.preventDefault(), void load()) },
-      ...kFilters.map((name) =>
-        h("label", { class: "filter" }, h("span", {}, { username: "User", nas_ip: "NAS IP", event: "Event", reason: "Reason", from: "From", to: "To" }[name]), controls[name]),
       ),
-      clearButton,
-    ),
-    body,
-  );
-  void load();
+    empty: (filtered) =>
+      filtered
+        ? { title: "Nothing matches these filters", advice: "Widen the dates or clear a filter." }
+        : { title: "No RADIUS events yet", advice: "Events appear here as soon as a NAS sends Access-Requests or accounting." },
+  });
+  const refresh = h("button", { type: "button", class: "secondary", onclick: () => void view.reload() }, "Refresh");
+  main.replaceChildren(h("div", { class: "page-head" }, h("h1", {}, "RADIUS logs"), h("div", { class: "head-actions" }, count, refresh)), view.element);
 }
 
 function logRows(row: LogRow): HTMLElement[] {
@@ -187,7 +123,7 @@ function logRows(row: LogRow): HTMLElement[] {
   const main = h(
     "tr",
     { class: "expandable", "data-testid": "log-row", "data-event": row.event, onclick: open },
-    h("td", { class: "nowrap" }, toggle, " ", formatDateTime(row.at)),
+    h("td", { class: "nowrap" }, toggle, " ", formatTime(row.at)),
     h("td", {}, row.username || h("span", { class: "muted" }, "—")),
     h("td", {}, row.nas ? `${row.nas} ` : "", row.nas_ip ? h("span", { class: row.nas ? "muted" : "" }, row.nas_ip) : h("span", { class: "muted" }, "—")),
     h("td", {}, eventBadge(row.event)),

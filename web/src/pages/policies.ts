@@ -6,7 +6,8 @@
 import { ApiError, describeError, request } from "../api";
 import { can } from "../auth";
 import { h } from "../dom";
-import { Field, clearFormErrors, emptyState, errorCard, formAlert, formatDateTime, input, loadingCard, showFormError } from "../components/page_kit";
+import { Field, clearFormErrors, emptyState, errorCard, formAlert, input, loadingCard, showFormError } from "../components/page_kit";
+import { formatTime } from "../components/format";
 
 // docs/api/openapi-hb.fragment.yaml: GET /policies, /policies/file, POST /policies/reload, /policies/eval.
 interface PolicyFile {
@@ -122,7 +123,7 @@ async function loadFiles(card: HTMLElement, current: string | null): Promise<voi
           h(
             "li",
             {},
-            h("a", { href: fileHref(f.path), "aria-current": f.path === current ? "page" : undefined, title: `${f.size} B, changed ${formatDateTime(f.modified_at)}` }, f.path),
+            h("a", { href: fileHref(f.path), "aria-current": f.path === current ? "page" : undefined, title: `${f.size} B, changed ${formatTime(f.modified_at)}` }, f.path),
             f.entry ? h("span", { class: "badge good" }, "entry") : "",
             f.test ? h("span", { class: "badge muted" }, "test") : "",
           ),
@@ -133,8 +134,8 @@ async function loadFiles(card: HTMLElement, current: string | null): Promise<voi
         ? h(
             "p",
             { class: "hint", "data-testid": "policy-loaded" },
-            `Serving generation ${answer.loaded.generation} (${answer.loaded.version.slice(0, 12)}), loaded ${formatDateTime(answer.loaded.loaded_at)}.`,
-            last ? ` Last reload (${last.trigger}, ${formatDateTime(last.at)}): ${last.outcome}.` : "",
+            `Serving generation ${answer.loaded.generation} (${answer.loaded.version.slice(0, 12)}), loaded ${formatTime(answer.loaded.loaded_at)}.`,
+            last ? ` Last reload (${last.trigger}, ${formatTime(last.at)}): ${last.outcome}.` : "",
             last?.error ? h("span", { class: "field-error" }, " ", errorWithLink(`${last.error.file}:${last.error.line}: ${last.error.message}`)) : "",
           )
         : h("p", { class: "hint" }, "The RADIUS role does not run in this process: Reload checks the files; RADIUS nodes reload when the files change or on SIGHUP."),

@@ -6,21 +6,10 @@ import { request } from "../api";
 import { can } from "../auth";
 import { h } from "../dom";
 import { actionDialog } from "../components/dialog";
-import {
-  Field,
-  clearFormErrors,
-  debounce,
-  emptyState,
-  errorCard,
-  formAlert,
-  formatDateTime,
-  input,
-  loadingCard,
-  pager,
-  queryParams,
-  replaceQuery,
-  showFormError,
-} from "../components/page_kit";
+import { dataTable } from "../components/data_table";
+import { formatTime } from "../components/format";
+import { listQueryString, listView } from "../components/list_view";
+import { Field, clearFormErrors, emptyState, errorCard, formAlert, input, loadingCard, pager, queryParams, replaceQuery, showFormError } from "../components/page_kit";
 import { navigate } from "../router";
 
 // docs/api/openapi-ha.fragment.yaml, schemas Pool, PoolAddress, PoolChange.
@@ -101,80 +90,40 @@ export function renderPools(main: HTMLElement, path: string): void {
 }
 
 function renderPoolList(main: HTMLElement): void {
-  const params = queryParams();
-  const search = input({ type: "search", placeholder: "Search pool name", "aria-label": "Search pools", value: params.get("q") ?? "" });
-  let page = Math.max(1, Number(params.get("page") ?? "1") || 1);
-  const body = h("div", {}, loadingCard());
-
-  const load = async () => {
-    const q = search.value.trim();
-    const next = new URLSearchParams();
-    if (q) next.set("q", q);
-    if (page > 1) next.set("page", String(page));
-    replaceQuery(next);
-    body.replaceChildren(loadingCard());
-    try {
-      const query = new URLSearchParams({ page: String(page), per_page: String(kPerPage) });
-      if (q) query.set("q", q);
-      const answer = await request<ListAnswer<Pool>>(`/pools?${query}`);
-      const items = answer.items;
-      if (!items.length) {
-        body.replaceChildren(
-          q
-            ? emptyState("No pool matches", "Check the spelling, or clear the search box.")
-            : emptyState("No IP pools yet", can("pools.edit") ? "Use New pool to define one, or import a MikroTik's pools from the NAS page." : "An admin with pools.edit defines them."),
-        );
-        return;
-      }
-      body.replaceChildren(
-        h(
-          "table",
-          { class: "data", "data-testid": "pools-table" },
-          h(
-            "thead",
-            {},
-            h("tr", {}, h("th", {}, "Name"), h("th", {}, "NAS"), h("th", {}, "Ranges"), h("th", { class: "num" }, "Size"), h("th", { class: "num" }, "In use"), h("th", { class: "num" }, "Free"), h("th", {}, "Usage")),
-          ),
-          h(
-            "tbody",
-            {},
-            ...items.map((p) =>
-              h(
-                "tr",
-                { "data-name": p.name },
-                h("td", {}, h("a", { href: `/pools/${p.id}` }, p.name)),
-                h("td", {}, nasName(p)),
-                h("td", {}, h("code", { class: "ranges" }, p.ranges)),
-                h("td", { class: "num" }, String(p.size)),
-                h("td", { class: "num" }, String(p.in_use)),
-                h("td", { class: "num" }, String(p.free)),
-                h("td", {}, usageBar(p.in_use, p.size)),
-              ),
-            ),
-          ),
-        ),
-        pager({ total: answer.total ?? items.length, page: answer.page ?? page, per_page: answer.per_page ?? kPerPage }, (p) => {
-          page = p;
-          void load();
-        }),
-      );
-    } catch (e) {
-      body.replaceChildren(errorCard(e, () => void load()));
-    }
-  };
-  search.addEventListener(
-    "input",
-    debounce(() => {
-      page = 1;
-      void load();
-    }),
-  );
+  const view = listView<Pool>({
+    searchPlaceholder: "Search pool name",
+    load: async (query) => {
+      const answer = await request<ListAnswer<Pool>>(`/pools?${listQueryString(query, kPerPage)}`);
+      return { items: answer.items, total: answer.total ?? answer.items.length, page: answer.page ?? query.page, per_page: answer.per_page ?? kPerPage };
+    },
+    render: (page) =>
+      dataTable<Pool>({
+        testid: "pools-table",
+        rows: page.items,
+        key: (p) => p.id,
+        rowAttrs: (p) => ({ "data-name": p.name }),
+        columns: [
+          { label: "Name", cell: (p) => h("a", { href: `/pools/${p.id}` }, p.name) },
+          { label: "NAS", cell: nasName },
+          { label: "Ranges", cell: (p) => h("code", { class: "ranges" }, p.ranges) },
+          { label: "Size", numeric: true, cell: (p) => String(p.size) },
+          { label: "In use", numeric: true, cell: (p) => String(p.in_use) },
+          { label: "Free", numeric: true, cell: (p) => String(p.free) },
+          { label: "Usage", cell: (p) => usageBar(p.in_use, p.size) },
+        ],
+      }).element,
+    empty: (filtered) =>
+      filtered
+        ? { title: "No pool matches", advice: "Check the spelling, or clear the search box." }
+        : {
+            title: "No IP pools yet",
+            advice: can("pools.edit") ? "Use New pool to define one, or import a MikroTik's pools from the NAS page." : "An admin with pools.edit defines them.",
+          },
+  });
   main.replaceChildren(
     h("div", { class: "page-head" }, h("h1", {}, "IP pools"), can("pools.edit") ? h("a", { class: "button primary", href: "/pools/new", "data-testid": "new-pool" }, "New pool") : null),
-    h("div", { class: "toolbar" }, search),
-    body,
+    view.element,
   );
-  void load();
 }
 
 async function renderPoolDetail(main: HTMLElement, id: number): Promise<void> {
@@ -232,7 +181,7 @@ async function renderPoolDetail(main: HTMLElement, id: number): Promise<void> {
         h("dt", {}, "Usage"),
         h("dd", {}, usageBar(pool.in_use, pool.size)),
         h("dt", {}, "Changed"),
-        h("dd", {}, formatDateTime(pool.updated_at)),
+        h("dd", {}, formatTime(pool.updated_at)),
       ),
     ),
     h("h2", { class: "section-title" }, `Addresses in use (${addresses.total})`),
@@ -251,7 +200,7 @@ async function renderPoolDetail(main: HTMLElement, id: number): Promise<void> {
                 h("td", {}, h("code", {}, a.ip), a.retired ? h("span", { class: "badge muted", title: "outside the current ranges" }, " retiring") : ""),
                 h("td", {}, a.status === "reserved" ? h("span", { class: "badge muted" }, "reserved") : a.session_id !== null ? h("span", { class: "badge good" }, "online") : h("span", { class: "badge muted" }, "held")),
                 h("td", {}, a.subscriber_id !== null ? h("a", { href: `/subscribers/${a.subscriber_id}` }, a.username ?? `#${a.subscriber_id}`) : "—"),
-                h("td", {}, formatDateTime(a.claimed_at)),
+                h("td", {}, formatTime(a.claimed_at)),
               ),
             ),
           ),

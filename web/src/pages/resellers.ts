@@ -6,21 +6,10 @@ import { ApiError, request } from "../api";
 import { can, session } from "../auth";
 import { actionDialog } from "../components/dialog";
 import { h } from "../dom";
-import {
-  Field,
-  clearFormErrors,
-  debounce,
-  emptyState,
-  errorCard,
-  formAlert,
-  formatDateTime,
-  input,
-  loadingCard,
-  pager,
-  queryParams,
-  replaceQuery,
-  showFormError,
-} from "../components/page_kit";
+import { dataTable } from "../components/data_table";
+import { formatTime } from "../components/format";
+import { listQueryString, listView } from "../components/list_view";
+import { Field, clearFormErrors, errorCard, formAlert, input, loadingCard, showFormError } from "../components/page_kit";
 import { navigate } from "../router";
 import { adminTabs } from "./admins";
 
@@ -74,72 +63,44 @@ function head(title: string, ...extra: (HTMLElement | null)[]): HTMLElement[] {
 }
 
 function renderResellerList(main: HTMLElement): void {
-  const params = queryParams();
-  const search = input({ type: "search", placeholder: "Search reseller name", "aria-label": "Search resellers", value: params.get("q") ?? "" });
-  const body = h("div", {}, loadingCard());
-  let page = Math.max(1, Number(params.get("page") ?? "1") || 1);
-
-  const load = async () => {
-    const q = search.value.trim();
-    const next = new URLSearchParams();
-    if (q) next.set("q", q);
-    if (page > 1) next.set("page", String(page));
-    replaceQuery(next);
-    body.replaceChildren(loadingCard());
-    try {
-      const query = new URLSearchParams({ page: String(page), per_page: String(kPerPage) });
-      if (q) query.set("q", q);
-      const [answer, nas] = await Promise.all([request<ListAnswer<Reseller>>(`/resellers?${query}`), nasNames().catch(() => new Map<number, NasRef>())]);
-      const items = answer.items;
-      if (!items.length) {
-        body.replaceChildren(
-          q ? emptyState("No reseller matches", "Check the spelling, or clear the search box.") : emptyState("No resellers yet", "Use New reseller to add one, then assign it NAS devices."),
-        );
-        return;
-      }
-      body.replaceChildren(
-        h(
-          "table",
-          { class: "data", "data-testid": "resellers-table" },
-          h("thead", {}, h("tr", {}, h("th", {}, "Name"), h("th", {}, "NAS assigned"), h("th", { class: "num" }, "Subscribers"), h("th", { class: "num" }, "Admins"), h("th", {}, "Created"))),
-          h(
-            "tbody",
-            {},
-            ...items.map((r) =>
-              h(
-                "tr",
-                { "data-name": r.name },
-                h("td", {}, h("a", { href: `/admins/resellers/${r.id}` }, r.name)),
-                h("td", {}, r.nas_ids.length ? r.nas_ids.map((id) => nas.get(id)?.name ?? `#${id}`).join(", ") : h("span", { class: "muted" }, "none: its admins see no NAS")),
-                h("td", { class: "num" }, String(r.subscriber_count)),
-                h("td", { class: "num" }, String(r.admin_count)),
-                h("td", {}, formatDateTime(r.created_at)),
-              ),
-            ),
-          ),
-        ),
-        pager(answer, (p) => {
-          page = p;
-          void load();
-        }),
-      );
-    } catch (e) {
-      body.replaceChildren(errorCard(e, () => void load()));
-    }
-  };
-  search.addEventListener(
-    "input",
-    debounce(() => {
-      page = 1;
-      void load();
-    }),
-  );
+  // The NAS names for the "NAS assigned" column; a page without them still lists the resellers.
+  let nas = new Map<number, NasRef>();
+  const view = listView<Reseller>({
+    searchPlaceholder: "Search reseller name",
+    load: async (query) => {
+      const [answer, names] = await Promise.all([
+        request<ListAnswer<Reseller>>(`/resellers?${listQueryString(query, kPerPage)}`),
+        nasNames().catch(() => new Map<number, NasRef>()),
+      ]);
+      nas = names;
+      return answer;
+    },
+    render: (page) =>
+      dataTable<Reseller>({
+        testid: "resellers-table",
+        rows: page.items,
+        key: (r) => r.id,
+        rowAttrs: (r) => ({ "data-name": r.name }),
+        columns: [
+          { label: "Name", cell: (r) => h("a", { href: `/admins/resellers/${r.id}` }, r.name) },
+          {
+            label: "NAS assigned",
+            cell: (r) => (r.nas_ids.length ? r.nas_ids.map((id) => nas.get(id)?.name ?? `#${id}`).join(", ") : h("span", { class: "muted" }, "none: its admins see no NAS")),
+          },
+          { label: "Subscribers", numeric: true, cell: (r) => String(r.subscriber_count) },
+          { label: "Admins", numeric: true, cell: (r) => String(r.admin_count) },
+          { label: "Created", cell: (r) => formatTime(r.created_at) },
+        ],
+      }).element,
+    empty: (filtered) =>
+      filtered
+        ? { title: "No reseller matches", advice: "Check the spelling, or clear the search box." }
+        : { title: "No resellers yet", advice: "Use New reseller to add one, then assign it NAS devices." },
+  });
   main.replaceChildren(
     ...head("Resellers", mayEdit() ? h("a", { class: "button primary", href: "/admins/resellers/new", "data-testid": "new-reseller" }, "New reseller") : null),
-    h("div", { class: "toolbar" }, search),
-    body,
+    view.element,
   );
-  void load();
 }
 
 async function renderResellerForm(main: HTMLElement, id: number | null): Promise<void> {
@@ -259,7 +220,7 @@ async function renderResellerForm(main: HTMLElement, id: number | null): Promise
             h("dt", {}, "Admins"),
             h("dd", {}, String(reseller.admin_count)),
             h("dt", {}, "Created"),
-            h("dd", {}, formatDateTime(reseller.created_at)),
+            h("dd", {}, formatTime(reseller.created_at)),
           ),
         )
       : "",

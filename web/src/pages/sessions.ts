@@ -38,9 +38,9 @@ export async function renderSessions(main: HTMLElement, path: string): Promise<v
   if (!main.isConnected) return;
 
   const view = listView({
-    searchPlaceholder: "Username (exact)",
+    searchPlaceholder: "Username, IP or MAC",
     filters,
-    load: (query) => listSessions(`state=${history ? "closed" : "open"}&${listQueryString(query, kPerPage, { q: "username" })}`),
+    load: (query) => listSessions(`state=${history ? "closed" : "open"}&${listQueryString(query, kPerPage)}`),
     render: (page) =>
       sessionsTable({
         sessions: page.items,
@@ -51,7 +51,7 @@ export async function renderSessions(main: HTMLElement, path: string): Promise<v
       }),
     empty: (filtered) =>
       filtered
-        ? { title: "No session matches", advice: "The username must match exactly; clear the search or the NAS filter." }
+        ? { title: "No session matches", advice: "No session has that in its username, address or MAC; clear the search or the NAS filter." }
         : history
           ? { title: "No finished sessions yet", advice: "Sessions appear here once a NAS sends their Accounting-Stop." }
           : {

@@ -6,7 +6,8 @@
 import { ApiError, describeError, request } from "../api";
 import { can } from "../auth";
 import { h } from "../dom";
-import { emptyState, errorCard, formatDateTime, input, loadingCard } from "../components/page_kit";
+import { emptyState, errorCard, input, loadingCard } from "../components/page_kit";
+import { formatTime } from "../components/format";
 
 // docs/api/openapi-ha.fragment.yaml, schema Setting: values are text.
 interface Setting {
@@ -68,7 +69,7 @@ function settingRow(setting: Setting): HTMLElement {
   const state = h("span", { class: "muted small" });
   let current = setting;
   const showState = () => {
-    state.textContent = current.is_set ? `set${current.updated_at ? ` ${formatDateTime(current.updated_at)}` : ""}` : "default";
+    state.textContent = current.is_set ? `set${current.updated_at ? ` ${formatTime(current.updated_at)}` : ""}` : "default";
     reset.hidden = !editable || !current.is_set;
   };
   const save = h("button", { type: "submit", class: "secondary small", disabled: true }, "Save");

@@ -211,6 +211,16 @@ export async function run(t) {
     expectEqual(await pause.getAttribute("aria-pressed"), "false", "resumed");
   });
 
+  await t.step("the online list finds the session by part of its address, and not by another", async () => {
+    await page.goto(`${base}/sessions`);
+    await page.getByTestId("search").fill("64.0.1");
+    await page.waitForURL(`${base}/sessions?q=64.0.1`);
+    await until(async () => (await rowOf("sessions-table", kUser).count()) === 1, "search by address");
+    await page.getByTestId("search").fill("nobody-like-this");
+    await page.waitForURL(`${base}/sessions?q=nobody-like-this`);
+    await page.locator("[data-state=empty]").getByText("No session matches").waitFor();
+  });
+
   await t.step("the subscriber's page shows the open session", async () => {
     await page.goto(`${base}/subscribers/${subscriberId}`);
     const table = page.getByTestId("sub-sessions-table");

@@ -100,6 +100,26 @@ TEST_F(Sessions, OnlineNowByDefaultAndHistoryByStartDate) {
     }
 }
 
+TEST_F(Sessions, SearchFindsPartOfTheUsernameOrTheAddressAnyCase) {
+    const auto token = tokenOf("root", "superadmin");
+    const int64_t core1 = addNasRow("core-1", "10.0.0.1");
+    auto alice = sessionOf("Alice.Smith", subscriber("Alice.Smith"), core1);
+    alice.acct_session_id = "a";
+    addSession(alice);
+    auto bob = sessionOf("bob_1", subscriber("bob_1"), core1);
+    bob.acct_session_id = "b";
+    bob.framed_ip = "100.64.7.21";
+    addSession(bob);
+    auto search = [&](const std::string& q) {
+        return sessionIds(body(get(token, "/api/v1/sessions", {{"q", q}})));
+    };
+    EXPECT_EQ(search("smith"), std::vector<std::string>{"a"});
+    EXPECT_EQ(search("100.64.7"), std::vector<std::string>{"b"});
+    EXPECT_EQ(search("b_1"), std::vector<std::string>{"b"});
+    EXPECT_EQ(search("b%"), std::vector<std::string>{}) << "% is the character, not a wildcard";
+    EXPECT_EQ(search("nobody"), std::vector<std::string>{});
+}
+
 TEST_F(Sessions, DisconnectQueuesOneOutboxRowIdentifyingTheSession) {
     const auto token = tokenOf("root", "superadmin");
     const int64_t nas = addNasRow("core-1", "10.0.0.1");
