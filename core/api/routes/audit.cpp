@@ -46,15 +46,7 @@ HttpResponse listAuditRoute(AuditState& s, const HttpRequest& req) {
     }
     if (const std::string admin = req.queryOr("admin"); !admin.empty())
         where += " AND lower(l.admin_username) = lower(" + txn.quote(admin) + ")";
-    const std::string from = req.queryOr("from");
-    const std::string to = req.queryOr("to");
-    if (!from.empty() || !to.empty()) {
-        const std::string tz = routes::ispTimezone(txn);
-        if (!from.empty())
-            where += " AND l.at >= " + timeBoundSql(txn, "from", from, tz, false);
-        if (!to.empty())
-            where += " AND l.at < " + timeBoundSql(txn, "to", to, tz, true);
-    }
+    where += timeRangeSql(txn, req, "l.at");
     const int64_t total = txn.exec1("SELECT count(*) FROM audit_log l" + where)[0].as<int64_t>();
     json items = json::array();
     for (const auto& row : txn.exec(

@@ -69,7 +69,7 @@ class HashSlot {
 template <class T>
 T orThrow(Expected<T, store::StoreError> r) {
     if (!r)
-        routes::throwStoreError(r.error());
+        throwStoreError(r.error());
     return std::move(*r);
 }
 
@@ -87,25 +87,12 @@ std::string stringField(const json& body, const char* field, size_t max_bytes) {
     return value;
 }
 
-void onlyFields(const json& body, std::initializer_list<std::string_view> allowed) {
-    for (auto it = body.begin(); it != body.end(); ++it)
-        if (std::find(allowed.begin(), allowed.end(), it.key()) == allowed.end())
-            throw ApiError::invalid(it.key(), fmt::format("unknown field {}", it.key()));
-}
-
 std::optional<int64_t> parseId(std::string_view text) {
     int64_t id = 0;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
     if (ec != std::errc() || end != text.data() + text.size() || id <= 0)
         return std::nullopt;
     return id;
-}
-
-int64_t pathId(const HttpRequest& req, std::string_view what) {
-    auto id = parseId(req.params.count("id") ? req.params.at("id") : "");
-    if (!id)
-        throw ApiError::notFound(fmt::format("{} not found", what));
-    return *id;
 }
 
 /// reseller_id in a body: an integer id or null (the whole ISP).
@@ -361,7 +348,7 @@ HttpResponse getAdminRoute(AuthState& s, const HttpRequest& req) {
 void requireGrantable(pqxx::work& txn, const Caller& caller, const std::string& role_name) {
     auto role = findRole(txn, role_name);
     if (!role)
-        routes::throwStoreError(role.error());
+        throwStoreError(role.error());
     auto missing = caller.missing(role->permissions);
     if (!missing.empty()) {
         std::string list;
@@ -397,9 +384,9 @@ HttpResponse createAdminRoute(AuthState& s, const HttpRequest& req) {
         in.enabled = it->get<bool>();
     }
     if (auto ok = validateAdminUsername(in.username); !ok)
-        routes::throwStoreError(ok.error());
+        throwStoreError(ok.error());
     if (auto ok = validateAdminPassword(in.password); !ok)
-        routes::throwStoreError(ok.error());
+        throwStoreError(ok.error());
     requireOwnReseller(caller, in.reseller_id);
 
     auto lease = auth.db().acquire();
@@ -435,7 +422,7 @@ HttpResponse updateAdminRoute(AuthState& s, const HttpRequest& req) {
     }
     if (patch.password)
         if (auto ok = validateAdminPassword(*patch.password); !ok)
-            routes::throwStoreError(ok.error());
+            throwStoreError(ok.error());
 
     auto lease = auth.db().acquire();
     pqxx::work txn(*lease);

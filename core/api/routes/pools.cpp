@@ -179,7 +179,7 @@ std::optional<store::PoolUsage> usageOf(pqxx::connection& conn, const std::strin
     if (!shown) {
         if (shown.error().kind == store::StoreErrorKind::kNotFound)
             return std::nullopt;
-        routes::throwStoreError(shown.error());
+        throwStoreError(shown.error());
     }
     return std::move(shown->first);
 }
@@ -187,7 +187,7 @@ std::optional<store::PoolUsage> usageOf(pqxx::connection& conn, const std::strin
 HttpResponse listRoute(PoolState& s, const HttpRequest& req) {
     const Caller caller = s.authenticate(req);
     caller.require("pools.view");
-    const routes::Page page = routes::pageOf(req);
+    const PageRequest page = pageRequest(req);
     const std::string q = req.queryOr("q");
 
     auto lease = s.db->acquire();
@@ -197,7 +197,7 @@ HttpResponse listRoute(PoolState& s, const HttpRequest& req) {
         pqxx::read_transaction txn(*lease);
         std::string where = " WHERE " + poolScopeSql(caller);
         if (!q.empty())
-            where += " AND p.name ILIKE " + txn.quote("%" + routes::likeEscaped(q) + "%");
+            where += " AND p.name ILIKE " + txn.quote("%" + likeEscaped(q) + "%");
         total = txn.exec1(
                        "SELECT count(*) FROM ip_pools p LEFT JOIN nas_devices nd"
                        " ON nd.id = p.nas_id" +
@@ -212,21 +212,21 @@ HttpResponse listRoute(PoolState& s, const HttpRequest& req) {
     // The figures as `gatehouse pool list` counts them (one pass over the address rows).
     std::map<std::string, store::PoolUsage> usage;
     if (!rows.empty())
-        for (auto& u : routes::valueOrThrow(store::poolUsage(*lease)))
+        for (auto& u : valueOrThrow(store::poolUsage(*lease)))
             usage.emplace(u.name, std::move(u));
     json items = json::array();
     for (const auto& p : rows) {
         auto it = usage.find(p.name);
         items.push_back(poolJson(p, it == usage.end() ? nullptr : &it->second));
     }
-    return HttpResponse::json(200, routes::pageJson(std::move(items), total, page));
+    return HttpResponse::json(200, pageJson(std::move(items), total, page));
 }
 
 HttpResponse showRoute(PoolState& s, const HttpRequest& req) {
     const Caller caller = s.authenticate(req);
     caller.require("pools.view");
-    const int64_t id = routes::pathId(req, "pool");
-    const routes::Page page = routes::pageOf(req);
+    const int64_t id = pathId(req, "pool");
+    const PageRequest page = pageRequest(req);
 
     auto lease = s.db->acquire();
     PoolRow pool;
@@ -237,7 +237,7 @@ HttpResponse showRoute(PoolState& s, const HttpRequest& req) {
     }
     auto shown = store::showPool(*lease, pool.name);
     if (!shown)
-        routes::throwStoreError(shown.error());
+        throwStoreError(shown.error());
     // Held addresses only (in use, or reserved by the operator): the free ones are the rest.
     std::vector<const store::PoolAddress*> held;
     for (const auto& a : shown->second)
@@ -290,7 +290,7 @@ HttpResponse showRoute(PoolState& s, const HttpRequest& req) {
              {"retired", a.retired}});
     }
     json out = poolJson(pool, &shown->first);
-    out["addresses"] = routes::pageJson(std::move(items), total, page);
+    out["addresses"] = pageJson(std::move(items), total, page);
     return HttpResponse::json(200, out);
 }
 
@@ -298,7 +298,7 @@ HttpResponse createRoute(PoolState& s, const HttpRequest& req) {
     const Caller caller = s.authenticate(req);
     caller.require("pools.edit");
     const json body = req.jsonBody();
-    routes::onlyFields(body, {"name", "ranges", "nas_id", "source"});
+    onlyFields(body, {"name", "ranges", "nas_id", "source"});
     store::PoolInput in;
     in.name = *stringMember(body, "name", true);
     in.ranges = *stringMember(body, "ranges", true);
@@ -314,7 +314,7 @@ HttpResponse createRoute(PoolState& s, const HttpRequest& req) {
             throw ApiError::invalid("nas_id", "a reseller's pool must be bound to one of its NAS");
         if (nas)
             in.nas = nas->name;
-        change = routes::valueOrThrow(store::upsertPool(txn, in));
+        change = valueOrThrow(store::upsertPool(txn, in));
         // The store redefines an existing pool; a create must not (rolled back on throw).
         if (!change.created)
             throw ApiError(409, "conflict", "name",
@@ -334,11 +334,11 @@ HttpResponse createRoute(PoolState& s, const HttpRequest& req) {
 HttpResponse updateRoute(PoolState& s, const HttpRequest& req) {
     const Caller caller = s.authenticate(req);
     caller.require("pools.edit");
-    const int64_t id = routes::pathId(req, "pool");
+    const int64_t id = pathId(req, "pool");
     const json body = req.jsonBody();
     if (body.contains("name"))
         throw ApiError::invalid("name", "a pool's name cannot be changed");
-    routes::onlyFields(body, {"ranges", "nas_id", "source"});
+    onlyFields(body, {"ranges", "nas_id", "source"});
     auto ranges = stringMember(body, "ranges", false);
     auto source = stringMember(body, "source", false);
 
@@ -355,7 +355,7 @@ HttpResponse updateRoute(PoolState& s, const HttpRequest& req) {
         in.source = source.value_or(before.source);
         in.nas = nas ? nas->name
                      : (before.nas_name.is_string() ? before.nas_name.get<std::string>() : "");
-        change = routes::valueOrThrow(store::upsertPool(txn, in));
+        change = valueOrThrow(store::upsertPool(txn, in));
         pool = visiblePool(txn, Caller{}, id);
         json after = definitionJson(pool);
         after["size"] = change.size;
@@ -373,12 +373,12 @@ HttpResponse updateRoute(PoolState& s, const HttpRequest& req) {
 HttpResponse deleteRoute(PoolState& s, const HttpRequest& req) {
     const Caller caller = s.authenticate(req);
     caller.require("pools.edit");
-    const int64_t id = routes::pathId(req, "pool");
+    const int64_t id = pathId(req, "pool");
     auto lease = s.db->acquire();
     pqxx::work txn(*lease);
     const PoolRow before = visiblePool(txn, caller, id);
     // Refused (409, field "pool") while an address is in use, as `gatehouse pool delete`.
-    routes::okOrThrow(store::deletePool(txn, before.name));
+    okOrThrow(store::deletePool(txn, before.name));
     recordAudit(txn, caller, "delete", "pool", std::to_string(id), definitionJson(before), nullptr);
     txn.commit();
     return HttpResponse::noContent();

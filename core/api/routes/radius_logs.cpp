@@ -3,9 +3,7 @@
 #include <arpa/inet.h>
 #include <fmt/core.h>
 
-#include <chrono>
 #include <pqxx/pqxx>
-#include <regex>
 #include <string>
 
 #include "core/api/permissions.hpp"
@@ -30,43 +28,10 @@ struct LogState {
     }
 };
 
-bool validInstant(const std::smatch& m) {
-    using namespace std::chrono;
-    auto num = [&](int i) { return std::stoi(m[i].str()); };
-    const year_month_day date{year{num(1)}, month{static_cast<unsigned>(num(2))},
-                              day{static_cast<unsigned>(num(3))}};
-    // RFC 3339 5.6: second 60 is a leap second; PostgreSQL takes it as the next minute.
-    if (!date.ok() || num(4) > 23 || num(5) > 59 || num(6) > 60)
-        return false;
-    return !m[8].matched || (num(9) <= 23 && num(10) <= 59);
-}
-
-}  // namespace
-
-std::string logTimeSql(pqxx::transaction_base& txn, const std::string& name,
-                       const std::string& text, bool upper) {
-    // RFC 3339 5.6 date-time; "T" and "Z" in either case (5.6 NOTE), fractions of any length.
-    static const std::regex kDateTime(
-        R"(^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(?:[Zz]|([+-])(\d{2}):(\d{2}))$)");
-    std::smatch m;
-    if (std::regex_match(text, m, kDateTime)) {
-        if (!validInstant(m))
-            throw ApiError::invalid(name, fmt::format("{} is not a valid time", name));
-        return txn.quote(text) + "::timestamptz";
-    }
-    if (text.size() == 10)  // a day, as the other lists take it
-        return timeBoundSql(txn, name, text, routes::ispTimezone(txn), upper);
-    throw ApiError::invalid(
-        name,
-        fmt::format("{} must be an RFC 3339 time (2026-11-21T10:00:00Z) or YYYY-MM-DD", name));
-}
-
-namespace {
-
 HttpResponse listRoute(LogState& s, const HttpRequest& req) {
     const Caller caller = s.authenticate(req);
     caller.require("logs.view");
-    const routes::Page page = routes::pageOf(req);
+    const PageRequest page = pageRequest(req);
 
     auto lease = s.db->acquire();
     pqxx::read_transaction txn(*lease);
@@ -80,10 +45,10 @@ HttpResponse listRoute(LogState& s, const HttpRequest& req) {
     if (!username.empty()) {
         // "ali*": a prefix, else the exact name (radius_logs_username serves both).
         if (username.back() == '*')
-            where += " AND l.username LIKE " +
-                     txn.quote(routes::likeEscaped(
-                                   std::string_view(username).substr(0, username.size() - 1)) +
-                               "%");
+            where +=
+                " AND l.username LIKE " +
+                txn.quote(likeEscaped(std::string_view(username).substr(0, username.size() - 1)) +
+                          "%");
         else
             where += " AND l.username = " + txn.quote(username);
     }
@@ -100,13 +65,8 @@ HttpResponse listRoute(LogState& s, const HttpRequest& req) {
         where += " AND l.event = " + txn.quote(event);
     const std::string reason = req.queryOr("reason");
     if (!reason.empty())
-        where += " AND l.reason ILIKE " + txn.quote("%" + routes::likeEscaped(reason) + "%");
-    const std::string from = req.queryOr("from");
-    if (!from.empty())
-        where += " AND l.at >= " + logTimeSql(txn, "from", from, false);
-    const std::string to = req.queryOr("to");
-    if (!to.empty())
-        where += " AND l.at < " + logTimeSql(txn, "to", to, true);
+        where += " AND l.reason ILIKE " + txn.quote("%" + likeEscaped(reason) + "%");
+    where += timeRangeSql(txn, req, "l.at");
 
     // Counting stops one past the cap: the index on (at) feeds the LIMIT, so a table of
     // millions costs kLogTotalCap rows here, not a full count.
@@ -138,7 +98,7 @@ HttpResponse listRoute(LogState& s, const HttpRequest& req) {
                          {"detail", detail.is_discarded() ? json(nullptr) : detail}});
     }
     txn.commit();
-    json out = routes::pageJson(std::move(items), capped ? kLogTotalCap : counted, page);
+    json out = pageJson(std::move(items), capped ? kLogTotalCap : counted, page);
     out["total_capped"] = capped;
     return HttpResponse::json(200, out);
 }

@@ -13,10 +13,9 @@ using nlohmann::json;
 void throwStoreError(const store::StoreError& e) {
     switch (e.kind) {
         case store::StoreErrorKind::kInvalid:
-        case store::StoreErrorKind::kDuplicate:
         case store::StoreErrorKind::kUnknownReference:
-            throw ApiError::invalid(e.field,
-                                    e.field.empty() ? e.message : e.field + ": " + e.message);
+            throw ApiError::invalid(e.field, e.message);
+        case store::StoreErrorKind::kDuplicate:
         case store::StoreErrorKind::kInUse:
             throw ApiError(409, "conflict", e.field, e.message);
         case store::StoreErrorKind::kNotFound:
@@ -38,41 +37,52 @@ Caller authenticateOrUnavailable(const std::shared_ptr<Authenticator>& auth,
 
 namespace {
 
-std::optional<int64_t> parsePositive(std::string_view text) {
-    int64_t v = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (ec != std::errc() || end != text.data() + text.size() || v <= 0)
+std::optional<int64_t> parseInt64(std::string_view text) {
+    int64_t value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || ec != std::errc() || end != text.data() + text.size())
         return std::nullopt;
-    return v;
+    return value;
 }
 
 }  // namespace
 
 int64_t pathId(const HttpRequest& req, std::string_view what) {
     auto it = req.params.find("id");
-    auto id = parsePositive(it == req.params.end() ? std::string_view() : it->second);
-    if (!id)
+    auto id = parseInt64(it == req.params.end() ? std::string_view() : it->second);
+    if (!id || *id <= 0)
         throw ApiError::notFound(fmt::format("{} not found", what));
     return *id;
 }
 
+int64_t intQuery(const HttpRequest& req, const std::string& name, int64_t fallback, int64_t min,
+                 int64_t max) {
+    const std::string text = req.queryOr(name);
+    if (text.empty())
+        return fallback;
+    auto value = parseInt64(text);
+    if (!value || *value < min || *value > max)
+        throw ApiError::invalid(name,
+                                fmt::format("{} must be an integer from {} to {}", name, min, max));
+    return *value;
+}
+
+std::optional<bool> boolQuery(const HttpRequest& req, const std::string& name) {
+    const std::string text = req.queryOr(name);
+    if (text.empty())
+        return std::nullopt;
+    if (text == "true")
+        return true;
+    if (text == "false")
+        return false;
+    throw ApiError::invalid(name, fmt::format("{} must be true or false", name));
+}
+
 PageRequest pageRequest(const HttpRequest& req) {
     PageRequest p;
-    if (auto text = req.queryOr("page"); !text.empty()) {
-        auto v = parsePositive(text);
-        if (!v)
-            throw ApiError::invalid("page", "page must be a positive integer");
-        p.page = *v;
-    }
-    if (auto text = req.queryOr("per_page"); !text.empty()) {
-        auto v = parsePositive(text);
-        if (!v || *v > kMaxPerPage)
-            throw ApiError::invalid("per_page", fmt::format("per_page must be 1..{}", kMaxPerPage));
-        p.per_page = *v;
-    }
-    // Past this the offset would overflow; no list is that long.
-    if (p.page > 1'000'000'000)
-        throw ApiError::invalid("page", "page is too large");
+    // An offset past what any table holds is refused rather than multiplied into an overflow.
+    p.page = intQuery(req, "page", 1, 1, 1'000'000);
+    p.per_page = intQuery(req, "per_page", 50, 1, kMaxPerPage);
     return p;
 }
 
@@ -87,6 +97,16 @@ void onlyFields(const json& body, std::initializer_list<std::string_view> allowe
     for (auto it = body.begin(); it != body.end(); ++it)
         if (std::find(allowed.begin(), allowed.end(), it.key()) == allowed.end())
             throw ApiError::invalid(it.key(), fmt::format("unknown field {}", it.key()));
+}
+
+std::string likeEscaped(std::string_view text) {
+    std::string out;
+    for (char c : text) {
+        if (c == '%' || c == '_' || c == '\\')
+            out += '\\';
+        out += c;
+    }
+    return out;
 }
 
 std::optional<std::string> textField(const json& body, std::string_view field) {

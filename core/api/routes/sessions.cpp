@@ -38,7 +38,7 @@ struct SessionState {
 HttpResponse listRoute(SessionState& s, const HttpRequest& req) {
     const Caller caller = s.authenticate(req);
     caller.require("sessions.view");
-    const Page page = pageOf(req);
+    const PageRequest page = pageRequest(req);
     const std::string state = req.queryOr("state", "open");
     if (state != "open" && state != "closed" && state != "all")
         throw ApiError::invalid("state", "state must be open, closed or all");
@@ -54,15 +54,7 @@ HttpResponse listRoute(SessionState& s, const HttpRequest& req) {
     else if (state == "closed")
         where += " AND r.acctstoptime IS NOT NULL";
     // By start time: radacct is partitioned on it, so a date range reads only its months.
-    const std::string from = req.queryOr("from");
-    const std::string to = req.queryOr("to");
-    if (!from.empty() || !to.empty()) {
-        const std::string tz = ispTimezone(txn);
-        if (!from.empty())
-            where += " AND r.acctstarttime >= " + timeBoundSql(txn, "from", from, tz, false);
-        if (!to.empty())
-            where += " AND r.acctstarttime < " + timeBoundSql(txn, "to", to, tz, true);
-    }
+    where += timeRangeSql(txn, req, "r.acctstarttime");
     if (!username.empty())
         where += " AND r.username = " + txn.quote(username);
     // What an operator types into the search box: part of the username, the address or the

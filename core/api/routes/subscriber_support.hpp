@@ -1,20 +1,15 @@
 #pragma once
-// What the subscriber and session route groups share: store errors as ApiErrors, path ids,
-// typed query parameters, pagination (docs/api.md "Lists") and the reseller scope of radacct
-// rows. Internal to core/api/routes.
-#include <cstdint>
-#include <initializer_list>
-#include <optional>
+// What the subscriber, session and usage route groups share over and above route_support.hpp:
+// the reseller scope of radacct rows, the session list's columns, times and the ISP's time
+// zone. Internal to core/api/routes.
 #include <string>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
 #include <pqxx/transaction_base>
 
-#include "core/api/http.hpp"
 #include "core/api/permissions.hpp"
-#include "core/store/error.hpp"
-#include "core/util/expected.hpp"
+#include "core/api/routes/route_support.hpp"
 
 namespace pqxx {
 class field;
@@ -22,47 +17,6 @@ class row;
 }  // namespace pqxx
 
 namespace gatehouse::api::routes {
-
-/// kInvalid/kUnknownReference: 400 naming the field; kDuplicate/kInUse: 409; kNotFound: 404;
-/// a database error: a plain exception (the router logs it and answers 500).
-[[noreturn]] void throwStoreError(const store::StoreError& e);
-
-template <class T>
-T valueOrThrow(Expected<T, store::StoreError> r) {
-    if (!r)
-        throwStoreError(r.error());
-    return std::move(*r);
-}
-inline void okOrThrow(const Expected<void, store::StoreError>& r) {
-    if (!r)
-        throwStoreError(r.error());
-}
-
-/// The "{id}" of the path; 404 "<what> not found" when it is not a positive integer (like a
-/// row that does not exist).
-int64_t pathId(const HttpRequest& req, std::string_view what);
-
-/// ?page= (from 1, default 1) and ?per_page= (1..500, default 50); 400 naming the parameter.
-struct Page {
-    int64_t page = 1;
-    int64_t per_page = 50;
-    int64_t offset() const { return (page - 1) * per_page; }
-};
-Page pageOf(const HttpRequest& req);
-/// {"items": items, "total": total, "page": p, "per_page": n}.
-nlohmann::json pageJson(nlohmann::json items, int64_t total, const Page& page);
-
-/// ?name=true|false; nullopt when absent or empty; 400 naming it otherwise.
-std::optional<bool> boolQuery(const HttpRequest& req, const std::string& name);
-/// ?name= as an integer within [min, max], `fallback` when absent; 400 naming it otherwise.
-int64_t intQuery(const HttpRequest& req, const std::string& name, int64_t fallback, int64_t min,
-                 int64_t max);
-
-/// 400 naming the first member of `body` not in `allowed`.
-void onlyFields(const nlohmann::json& body, std::initializer_list<std::string_view> allowed);
-
-/// `text` for a LIKE/ILIKE pattern: % _ and \ escaped, so a search means the characters typed.
-std::string likeEscaped(std::string_view text);
 
 /// SQL condition on radacct aliased `alias`: the session's subscriber is in the caller's scope
 /// ("TRUE" for whole-ISP admins). Sessions of unknown users are nobody's reseller's.

@@ -187,7 +187,7 @@ std::string macDigits(const std::string& q) {
 HttpResponse listRoute(SubscriberState& s, const HttpRequest& req) {
     const Caller caller = s.authenticate(req);
     caller.require("subscribers.view");
-    const Page page = pageOf(req);
+    const PageRequest page = pageRequest(req);
     const auto enabled = boolQuery(req, "enabled");
     const auto online = boolQuery(req, "online");
     const std::string order = orderBy(req.queryOr("sort", "username"));

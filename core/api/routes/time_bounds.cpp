@@ -3,48 +3,64 @@
 #include <fmt/core.h>
 
 #include <chrono>
-#include <cstdio>
-#include <initializer_list>
+#include <regex>
 
-#include "core/api/http.hpp"
+#include "core/api/routes/subscriber_support.hpp"
 
 namespace gatehouse::api {
 
 namespace {
 
-bool validDate(int y, int m, int d) {
+bool validDate(const std::smatch& m) {
     using namespace std::chrono;
-    return year_month_day{year{y}, month{static_cast<unsigned>(m)}, day{static_cast<unsigned>(d)}}
-        .ok();
+    const year_month_day date{year{std::stoi(m[1].str())},
+                              month{static_cast<unsigned>(std::stoi(m[2].str()))},
+                              day{static_cast<unsigned>(std::stoi(m[3].str()))}};
+    return date.ok();
+}
+
+// RFC 3339 5.6: hour 00-23, minute 00-59, second 00-60 (a leap second, which PostgreSQL takes
+// as the next minute), offsets up to 23:59.
+bool validClock(const std::smatch& m) {
+    auto num = [&](int i) { return std::stoi(m[i].str()); };
+    if (num(4) > 23 || num(5) > 59 || num(6) > 60)
+        return false;
+    return !m[8].matched || (num(9) <= 23 && num(10) <= 59);
 }
 
 }  // namespace
 
 std::string timeBoundSql(pqxx::transaction_base& txn, const std::string& name,
                          const std::string& text, const std::string& timezone, bool upper) {
-    int y = 0, mo = 0, d = 0, h = 0, mi = 0, se = 0;
-    char tail = 0;
-    auto digitsAt = [&](std::initializer_list<size_t> positions) {
-        for (size_t p : positions)
-            if (p >= text.size() || text[p] < '0' || text[p] > '9')
-                return false;
-        return true;
-    };
-    const bool date_only = text.size() == 10 && digitsAt({0, 1, 2, 3, 5, 6, 8, 9}) &&
-                           text[4] == '-' && text[7] == '-' &&
-                           std::sscanf(text.c_str(), "%4d-%2d-%2d", &y, &mo, &d) == 3;
-    const bool instant =
-        text.size() == 20 && digitsAt({0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18}) &&
-        std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &se, &tail) ==
-            7 &&
-        tail == 'Z' && h < 24 && mi < 60 && se < 60;
-    if ((!date_only && !instant) || !validDate(y, mo, d))
-        throw ApiError::invalid(name,
-                                fmt::format("{} must be YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ", name));
-    if (instant)
+    // RFC 3339 5.6 date-time: "T" and "Z" in either case (5.6 NOTE), fractions of any length.
+    static const std::regex kDateTime(
+        R"(^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(?:[Zz]|([+-])(\d{2}):(\d{2}))$)");
+    static const std::regex kDate(R"(^(\d{4})-(\d{2})-(\d{2})$)");
+    std::smatch m;
+    if (std::regex_match(text, m, kDateTime) && validDate(m) && validClock(m))
         return txn.quote(text) + "::timestamptz";
-    return fmt::format("((DATE {}{})::timestamp AT TIME ZONE {})", txn.quote(text),
-                       upper ? " + 1" : "", txn.quote(timezone));
+    if (std::regex_match(text, m, kDate) && validDate(m))
+        return fmt::format("((DATE {}{})::timestamp AT TIME ZONE {})", txn.quote(text),
+                           upper ? " + 1" : "", txn.quote(timezone));
+    throw ApiError::invalid(
+        name, fmt::format("{} must be YYYY-MM-DD or an RFC 3339 time (2026-11-21T10:00:00Z, "
+                          "2026-11-21T12:00:00+02:00)",
+                          name));
+}
+
+std::string timeRangeSql(pqxx::transaction_base& txn, const HttpRequest& req,
+                         std::string_view column) {
+    const std::string from = req.queryOr("from");
+    const std::string to = req.queryOr("to");
+    if (from.empty() && to.empty())
+        return {};
+    const std::string tz = routes::ispTimezone(txn);
+    std::string sql;
+    if (!from.empty())
+        sql += fmt::format(" AND {} >= {}", column, timeBoundSql(txn, "from", from, tz, false));
+    if (!to.empty())
+        sql += fmt::format(" AND {} < {}", column, timeBoundSql(txn, "to", to, tz, true));
+    return sql;
 }
 
 }  // namespace gatehouse::api

@@ -134,7 +134,7 @@ TEST_F(NasRoutes, CreateRefusesBadInputNamingTheField) {
 
     createNas("core-1", "10.0.0.1");
     auto duplicate = call("POST", "/api/v1/nas", nasBody("core-1", "10.0.0.2"), root());
-    EXPECT_EQ(duplicate.status, 400);
+    EXPECT_EQ(duplicate.status, 409);
     EXPECT_EQ(error(duplicate)["field"], "name");
 
     auto unknown = call("POST", "/api/v1/nas", {{"name", "x"}, {"shared", "y"}}, root());
@@ -337,15 +337,15 @@ TEST_F(NasRoutes, PatchRefusesBadOrTakenNameAddressAndTypeNamingTheField) {
     const int64_t id = createNas("core-1", "10.0.0.1");
     createNas("core-2", "10.0.0.2");
     const std::string path = "/api/v1/nas/" + std::to_string(id);
-    auto fieldOf = [&](const json& in) {
+    auto fieldOf = [&](const json& in, int status = 400) {
         auto r = call("PATCH", path, in, root());
-        EXPECT_EQ(r.status, 400) << in.dump() << " " << r.body;
+        EXPECT_EQ(r.status, status) << in.dump() << " " << r.body;
         return error(r)["field"].get<std::string>();
     };
     EXPECT_EQ(fieldOf({{"ip", "10.0.0.300"}}), "ip");
-    EXPECT_EQ(fieldOf({{"ip", "10.0.0.2"}}), "ip");  // the other NAS's address
+    EXPECT_EQ(fieldOf({{"ip", "10.0.0.2"}}, 409), "ip");  // the other NAS's address
     EXPECT_EQ(fieldOf({{"name", ""}}), "name");
-    EXPECT_EQ(fieldOf({{"name", "core-2"}}), "name");
+    EXPECT_EQ(fieldOf({{"name", "core-2"}}, 409), "name");
     EXPECT_EQ(fieldOf({{"type", "ascend"}}), "type");
     EXPECT_EQ(fieldOf({{"ip", 7}}), "ip");
     // Nothing changed and nothing was audited.

@@ -75,7 +75,7 @@ TEST_F(ServiceRoutes, CreateThenReadAndListIt) {
     EXPECT_EQ(error(bad)["field"], "download");
     auto taken = call("POST", "/api/v1/services",
                       {{"name", "home-20"}, {"download", "1M"}, {"upload", "1M"}}, root_);
-    EXPECT_EQ(taken.status, 400);
+    EXPECT_EQ(taken.status, 409);
     EXPECT_EQ(error(taken)["field"], "name");
     EXPECT_EQ(sql("SELECT count(*) FROM audit_log WHERE resource = 'service' AND action = "
                   "'create'")[0][0]
@@ -107,7 +107,7 @@ TEST_F(ServiceRoutes, PatchChangesOnlyGivenFields) {
     EXPECT_EQ(body(r)["name"], "home-20");
 
     auto taken = call("PATCH", path, {{"name", "home-50"}}, root_);
-    EXPECT_EQ(taken.status, 400);
+    EXPECT_EQ(taken.status, 409);
     EXPECT_EQ(error(taken)["field"], "name");
     auto bad = call("PATCH", path, {{"priority", 9}}, root_);
     EXPECT_EQ(bad.status, 400);

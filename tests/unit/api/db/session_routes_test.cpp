@@ -82,6 +82,10 @@ TEST_F(Sessions, OnlineNowByDefaultAndHistoryByStartDate) {
     EXPECT_EQ(sessionIds(body(get(token, "/api/v1/sessions",
                                   {{"state", "closed"}, {"to", "2020-03-15T09:59:59Z"}}))),
               std::vector<std::string>{});
+    // The same RFC 3339 syntax as the other lists: an offset, and fractions of a second.
+    EXPECT_EQ(sessionIds(body(get(token, "/api/v1/sessions",
+                                  {{"state", "closed"}, {"to", "2020-03-15T12:00:00.5+02:00"}}))),
+              std::vector<std::string>{"a-old"});
     EXPECT_EQ(
         body(get(token, "/api/v1/sessions", {{"state", "all"}, {"username", "alice"}}))["total"],
         3);
