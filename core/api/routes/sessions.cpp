@@ -65,21 +65,18 @@ HttpResponse listRoute(SessionState& s, const HttpRequest& req) {
                  " OR r.callingstationid ILIKE " + like + ")";
     }
     if (nas_id != 0)
-        where += " AND n.id = " + std::to_string(nas_id);
+        where += " AND " + sessionNasSql(nas_id);
     if (subscriber_id != 0)
         where += " AND r.subscriber_id = " + std::to_string(subscriber_id);
 
-    const int64_t total = txn.exec1(
-                                 "SELECT count(*) FROM radacct r LEFT JOIN nas_devices n ON"
-                                 " (r.nas_id IS NOT NULL AND n.id = r.nas_id)"
-                                 " OR (r.nas_id IS NULL AND n.ip = r.nasipaddress)" +
-                                 where)[0]
-                              .as<int64_t>();
+    // Counted and paged on radacct alone; the NAS is matched for the page's rows only.
+    const int64_t total = txn.exec1("SELECT count(*) FROM radacct r" + where)[0].as<int64_t>();
+    const std::string order = " ORDER BY r.acctstarttime DESC, r.radacctid DESC";
+    const std::string page_rows = "(SELECT r.* FROM radacct r" + where + order + " LIMIT " +
+                                  std::to_string(page.per_page) + " OFFSET " +
+                                  std::to_string(page.offset()) + ")";
     json items = json::array();
-    for (const auto& row :
-         txn.exec(std::string(kSessionSelect) + where +
-                  " ORDER BY r.acctstarttime DESC, r.radacctid DESC LIMIT " +
-                  std::to_string(page.per_page) + " OFFSET " + std::to_string(page.offset())))
+    for (const auto& row : txn.exec(sessionSelectOf(page_rows, order)))
         items.push_back(sessionJson(row));
     txn.commit();
     return HttpResponse::json(200, pageJson(std::move(items), total, page));
@@ -91,9 +88,8 @@ HttpResponse disconnectRoute(SessionState& s, const HttpRequest& req) {
     const int64_t id = pathId(req, "session");
     auto lease = s.db->acquire();
     pqxx::work txn(*lease);
-    auto rows =
-        txn.exec(std::string(kSessionSelect) + " WHERE r.radacctid = " + std::to_string(id) +
-                 " AND " + sessionScopeSql(caller, "r"));
+    auto rows = txn.exec(kSessionSelect + " WHERE r.radacctid = " + std::to_string(id) + " AND " +
+                         sessionScopeSql(caller, "r"));
     if (rows.empty())
         throw ApiError::notFound("session not found");
     const json session = sessionJson(rows[0]);

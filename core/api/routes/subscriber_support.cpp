@@ -21,14 +21,33 @@ nlohmann::json isoOrNull(const pqxx::field& epoch_seconds) {
     return store::formatTime(epoch_seconds.as<int64_t>());
 }
 
-const char* const kSessionSelect =
+namespace {
+
+constexpr std::string_view kSessionColumns =
     "SELECT r.radacctid, r.username, r.subscriber_id, r.acctsessionid, n.name, n.id,"
     " host(r.nasipaddress), host(r.framedipaddress), r.callingstationid,"
     " extract(epoch FROM r.acctstarttime)::bigint, extract(epoch FROM r.acctupdatetime)::bigint,"
     " extract(epoch FROM r.acctstoptime)::bigint, r.acctterminatecause, r.acctinputoctets,"
-    " r.acctoutputoctets, r.acctsessiontime"
-    " FROM radacct r LEFT JOIN nas_devices n ON (r.nas_id IS NOT NULL AND n.id = r.nas_id)"
+    " r.acctoutputoctets, r.acctsessiontime";
+constexpr std::string_view kSessionNasJoin =
+    " LEFT JOIN nas_devices n ON (r.nas_id IS NOT NULL AND n.id = r.nas_id)"
     "  OR (r.nas_id IS NULL AND n.ip = r.nasipaddress)";
+
+}  // namespace
+
+const std::string kSessionSelect =
+    fmt::format("{} FROM radacct r{}", kSessionColumns, kSessionNasJoin);
+
+std::string sessionSelectOf(const std::string& rows, std::string_view order) {
+    return fmt::format("{} FROM {} r{}{}", kSessionColumns, rows, kSessionNasJoin, order);
+}
+
+std::string sessionNasSql(int64_t nas_id) {
+    return fmt::format(
+        "(r.nas_id = {0} OR (r.nas_id IS NULL AND r.nasipaddress ="
+        " (SELECT ip FROM nas_devices WHERE id = {0})))",
+        nas_id);
+}
 
 nlohmann::json sessionJson(const pqxx::row& row) {
     auto text = [](const pqxx::field& f) -> nlohmann::json {

@@ -28,7 +28,14 @@ nlohmann::json isoOrNull(const pqxx::field& epoch_seconds);
 /// The session list's columns over radacct r and its NAS n (the one the packets came from, else
 /// the one registered at the reported NAS-IP-Address, as store::findOpenSessions); the caller
 /// appends WHERE, ORDER BY and LIMIT.
-extern const char* const kSessionSelect;
+extern const std::string kSessionSelect;
+/// kSessionSelect over `rows`, a parenthesised SELECT of radacct rows (r.*) that already has its
+/// WHERE, ORDER BY and LIMIT: the NAS is then matched for those rows only, where a join before
+/// the LIMIT would match every open session's (scripts/bench api). `order` is applied again.
+std::string sessionSelectOf(const std::string& rows, std::string_view order);
+/// The sessions whose NAS (matched as in kSessionSelect) is `nas_id`, as a condition on radacct
+/// r alone.
+std::string sessionNasSql(int64_t nas_id);
 /// One row of kSessionSelect: id, username, subscriber_id, acct_session_id, nas, nas_id, nas_ip,
 /// framed_ip, calling_station_id, start, last_update, stop, terminate_cause, input_octets,
 /// output_octets, session_time, online.

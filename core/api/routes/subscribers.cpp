@@ -201,12 +201,14 @@ HttpResponse listRoute(SubscriberState& s, const HttpRequest& req) {
     std::string where = " WHERE " + subscriberScopeSql(caller, "u");
     if (!q.empty()) {
         // Username: a case-insensitive substring (a prefix is one); static IP: a prefix
-        // ("10.20." lists a subnet's); MAC: its digits, whatever the separators.
-        std::string any = "strpos(lower(u.username), lower(" + txn.quote(q) + ")) > 0";
+        // ("10.20." lists a subnet's); MAC: its digits, whatever the separators. The LIKEs are
+        // on the expressions of migration 011's trigram indexes, which answer them.
+        std::string any =
+            "lower(u.username) LIKE lower(" + txn.quote("%" + likeEscaped(q) + "%") + ")";
         if (looksLikeIpPrefix(q))
             any += " OR starts_with(host(u.static_ip), " + txn.quote(q) + ")";
         if (auto hex = macDigits(q); !hex.empty())
-            any += " OR strpos(replace(upper(u.mac::text), ':', ''), " + txn.quote(hex) + ") > 0";
+            any += " OR replace(upper(u.mac::text), ':', '') LIKE " + txn.quote("%" + hex + "%");
         where += " AND (" + any + ")";
     }
     if (!service.empty())
@@ -221,9 +223,14 @@ HttpResponse listRoute(SubscriberState& s, const HttpRequest& req) {
     const int64_t total =
         txn.exec1(std::string("SELECT count(*)") + kFrom + where)[0].as<int64_t>();
     json items = json::array();
-    for (const auto& row :
-         txn.exec(std::string(kColumns) + kFrom + where + order + " LIMIT " +
-                  std::to_string(page.per_page) + " OFFSET " + std::to_string(page.offset())))
+    // The page's rows are picked first and only they get the columns: PostgreSQL computes the
+    // select list (the open-session count per row) for every row an OFFSET skips, which made
+    // page 200 of 100,000 cost 10,000 radacct probes (scripts/bench api).
+    const std::string page_rows = "(SELECT u.*" + std::string(kFrom) + where + order + " LIMIT " +
+                                  std::to_string(page.per_page) + " OFFSET " +
+                                  std::to_string(page.offset()) + ")";
+    for (const auto& row : txn.exec(std::string(kColumns) + " FROM " + page_rows +
+                                    " u LEFT JOIN services s ON s.id = u.service_id" + order))
         items.push_back(subscriberJson(row));
     txn.commit();
     return HttpResponse::json(200, pageJson(std::move(items), total, page));
@@ -260,9 +267,8 @@ HttpResponse getRoute(SubscriberState& s, const HttpRequest& req) {
     json j = visibleSubscriber(txn, caller, id);
     json sessions = json::array();
     for (const auto& row :
-         txn.exec(std::string(kSessionSelect) +
-                  " WHERE r.acctstoptime IS NULL AND r.subscriber_id = " + std::to_string(id) +
-                  " ORDER BY r.acctstarttime DESC, r.radacctid DESC"))
+         txn.exec(kSessionSelect + " WHERE r.acctstoptime IS NULL AND r.subscriber_id = " +
+                  std::to_string(id) + " ORDER BY r.acctstarttime DESC, r.radacctid DESC"))
         sessions.push_back(sessionJson(row));
     j["sessions"] = std::move(sessions);
     j["usage"] = usageOf(txn, id);

@@ -96,6 +96,19 @@ TEST_F(Sessions, OnlineNowByDefaultAndHistoryByStartDate) {
     EXPECT_EQ(paged["total"], 4);
     EXPECT_EQ(sessionIds(paged), std::vector<std::string>{"a-old"});
 
+    // A session whose packets named no known NAS row (nas_id NULL) belongs to the NAS registered
+    // at its NAS-IP-Address: listed under that NAS's name and found by its id.
+    auto by_address = sessionOf("bob", bob);
+    by_address.acct_session_id = "b-by-address";
+    by_address.nas_ip = "10.0.0.2";
+    by_address.start = "now() - interval '5 minutes'";
+    addSession(by_address);
+    auto on_core2 = body(get(token, "/api/v1/sessions", {{"nas_id", std::to_string(core2)}}));
+    EXPECT_EQ(sessionIds(on_core2), (std::vector<std::string>{"b-by-address", "b-open"}));
+    EXPECT_EQ(on_core2["total"], 2);
+    EXPECT_EQ(on_core2["items"][0]["nas"], "core-2");
+    EXPECT_EQ(on_core2["items"][0]["nas_id"], core2);
+
     for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
              {"state", "online"}, {"from", "2020-02-30"}, {"to", "yesterday"}, {"nas_id", "x"}}) {
         auto r = get(token, "/api/v1/sessions", {{name, value}});
